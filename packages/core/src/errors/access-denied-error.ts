@@ -1,0 +1,15 @@
+import { MemosError } from './memos-error.ts';
+
+/** The user may not perform the action on the cube. */
+export class AccessDeniedError extends MemosError {
+  readonly userId: string;
+  readonly cubeId: string;
+  readonly action: 'read' | 'write' | 'admin';
+
+  constructor(userId: string, cubeId: string, action: AccessDeniedError['action']) {
+    super('MEMOS_ACCESS_DENIED', `User ${JSON.stringify(userId)} may not ${action} cube ${JSON.stringify(cubeId)}`);
+    this.userId = userId;
+    this.cubeId = cubeId;
+    this.action = action;
+  }
+}

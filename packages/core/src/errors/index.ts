@@ -1,0 +1,11 @@
+export { MemosError, type MemosErrorOptions } from './memos-error.ts';
+export { ValidationError } from './validation-error.ts';
+export { InputTooLargeError } from './input-too-large-error.ts';
+export { NotFoundError } from './not-found-error.ts';
+export { ConflictError } from './conflict-error.ts';
+export { AccessDeniedError } from './access-denied-error.ts';
+export { EmbedderMismatchError } from './embedder-mismatch-error.ts';
+export { DumpFormatError } from './dump-format-error.ts';
+export { StorageError } from './storage-error.ts';
+export { DependencyMissingError } from './dependency-missing-error.ts';
+export { ClosedError } from './closed-error.ts';

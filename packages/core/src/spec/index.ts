@@ -6,3 +6,4 @@ export type * from './graph-store.ts';
 export type * from './vector-store.ts';
 export type * from './embedder.ts';
 export type * from './language-model-port.ts';
+export type * from './logger.ts';

@@ -20,15 +20,20 @@ export interface ItemFilter {
   createdFrom?: string;
   /** createdAt < this (ISO-8601). */
   createdTo?: string;
-  /** Earliest source chat time / validAt >= this (ISO-8601). */
+  /** validAt >= this (ISO-8601); items without validAt are excluded when validFrom/validTo is set. */
   validFrom?: string;
   /** validAt < this (ISO-8601). */
   validTo?: string;
   /**
-   * Bi-temporal time travel: only items that were valid in the world at this instant
-   * (`validAt <= asOf < invalidAt`) and known to the system then (`createdAt <= asOf < expiredAt`).
+   * World-time travel: only items that were true at this instant (`validAt <= asOf < invalidAt`;
+   * a missing bound is open), judged with everything the system knows now.
    */
   asOf?: string;
+  /**
+   * System-time travel: only items the system knew at this instant
+   * (`createdAt <= knownAt < expiredAt`; a missing `expiredAt` is open).
+   */
+  knownAt?: string;
 }
 
 /** A search request, as the MOS receives it. */
@@ -39,9 +44,11 @@ export interface SearchQuery {
   cubeIds?: string[];
   /** Number of results. Default 10. */
   topK?: number;
-  filter?: Omit<ItemFilter, 'cubeIds' | 'asOf'>;
-  /** Bi-temporal time travel (ISO-8601 or Date). */
+  filter?: Omit<ItemFilter, 'cubeIds' | 'asOf' | 'knownAt'>;
+  /** World-time travel (ISO-8601 or Date): facts true at that time, including since-invalidated ones. */
   asOf?: string | Date;
+  /** System-time travel: what the system knew at that time. */
+  knownAt?: string | Date;
   /** Per-signal weights for fusion; default `{ vector: 1, keyword: 1, graph: 0.5 }`. */
   weights?: Partial<SignalWeights>;
 }
@@ -80,7 +87,7 @@ export interface ListQuery {
   filter: ItemFilter;
   limit: number;
   offset: number;
-  /** Default `createdAt` ascending, then id. */
+  /** Default `createdAt`; ties broken by id in the same direction (`desc` is the exact reverse of `asc`). */
   order?: 'createdAt' | 'updatedAt';
   direction?: 'asc' | 'desc';
 }

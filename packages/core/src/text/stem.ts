@@ -14,7 +14,7 @@ export function stem(word: string): string {
   if (w.endsWith('ly') && w.length > 5) w = w.slice(0, -2);
   else if (w.endsWith('ness') && w.length > 6) w = w.slice(0, -4);
   else if (w.endsWith('ment') && w.length > 7) w = w.slice(0, -4);
-  if (w.endsWith('e') && w.length > 4) w = w.slice(0, -1);
+  if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
   return w;
 }
 

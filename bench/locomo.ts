@@ -1,0 +1,105 @@
+/**
+ * LoCoMo evidence recall (`npm run bench:locomo`). Ingests every turn of each conversation in
+ * fast mode (the turn's dia_id kept as the message id) and, for every question with evidence
+ * (category 5, adversarial, skipped), measures evidence recall@k and any-hit@k for k = 5, 10, 20,
+ * for three retrievers in one run with the same embedder: full hybrid, BM25 only, vector only.
+ *
+ * Flags: --data PATH (default $MEMOS_LOCOMO_PATH or ../shared/data/locomo-dev.json),
+ *        --backend sqlite, --out FILE (default bench/results/locomo-<backend>.json).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMemOS, type MemOS, type SignalWeights } from '@memos-js/core';
+import { benchArgs, printTable } from './bench-args.ts';
+import { benchStorage } from './bench-storage.ts';
+import { evidenceOf, readLocomo, sessionsOf, turnText, type LocomoConversation } from './locomo-data.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const KS = [5, 10, 20] as const;
+const RETRIEVERS: Record<string, Partial<SignalWeights>> = {
+  hybrid: {},
+  bm25: { vector: 0, keyword: 1, graph: 0 },
+  vector: { vector: 1, keyword: 0, graph: 0 },
+};
+
+type Metrics = Record<string, number>;
+
+/** Ingests one conversation into its own cube; returns the cube id. */
+export async function ingestConversation(mos: MemOS, userId: string, conversation: LocomoConversation): Promise<string> {
+  const cube = await mos.createCube({ userId, id: `locomo-${conversation.sample_id}`, name: conversation.sample_id });
+  for (const session of sessionsOf(conversation)) {
+    const messages = session.turns.map((turn) => ({
+      role: turn.speaker === conversation.conversation.speaker_a ? 'user' as const : 'assistant' as const,
+      speaker: turn.speaker, content: turnText(turn), messageId: turn.dia_id, ...(session.time ? { time: session.time } : {}),
+    }));
+    if (messages.length > 0) await mos.add({ userId, cubeId: cube.id, sessionId: `${conversation.sample_id}:session_${session.index}`, messages });
+  }
+  return cube.id;
+}
+
+/** Evidence recall/any-hit of one ranked list of dia_ids. */
+export function scoreRanking(ranked: string[], evidence: string[]): Metrics {
+  const metrics: Metrics = {};
+  for (const k of KS) {
+    const top = new Set(ranked.slice(0, k));
+    const found = evidence.filter((e) => top.has(e)).length;
+    metrics[`recall@${k}`] = found / evidence.length;
+    metrics[`anyhit@${k}`] = found > 0 ? 1 : 0;
+  }
+  return metrics;
+}
+
+async function main(): Promise<void> {
+  const args = benchArgs(['data']);
+  const dataPath = resolve(args.data ?? process.env.MEMOS_LOCOMO_PATH ?? join(repoRoot, '..', 'shared', 'data', 'locomo-dev.json'));
+  const conversations = await readLocomo(dataPath);
+  const { storage, cleanup } = await benchStorage(args.backend);
+  const mos = createMemOS({ storage, trackAccess: false });
+  await mos.setup();
+  await mos.createUser({ id: 'bench', name: 'bench' });
+
+  const sums: Record<string, Metrics> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, {}]));
+  const latency: Record<string, number[]> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, []]));
+  let questions = 0;
+  let turns = 0;
+  const ingestStarted = performance.now();
+  const cubes = new Map<string, string>();
+  for (const conversation of conversations) {
+    cubes.set(conversation.sample_id, await ingestConversation(mos, 'bench', conversation));
+    turns += sessionsOf(conversation).reduce((n, s) => n + s.turns.length, 0);
+  }
+  const ingestMs = performance.now() - ingestStarted;
+
+  for (const conversation of conversations) {
+    const cubeId = cubes.get(conversation.sample_id) ?? '';
+    for (const qa of conversation.qa) {
+      const evidence = evidenceOf(qa);
+      if (qa.category === 5 || evidence.length === 0) continue;
+      questions += 1;
+      for (const [name, weights] of Object.entries(RETRIEVERS)) {
+        const { hits, timings } = await mos.search({ userId: 'bench', query: qa.question, cubeIds: [cubeId], topK: 20, weights });
+        latency[name]!.push(timings.totalMs);
+        const ranked = hits.map((h) => h.item.sources[0]?.messageId ?? '');
+        for (const [metric, value] of Object.entries(scoreRanking(ranked, evidence))) sums[name]![metric] = (sums[name]![metric] ?? 0) + value;
+      }
+    }
+  }
+  await mos.close();
+  await cleanup();
+
+  const results = Object.fromEntries(Object.entries(sums).map(([name, metrics]) => [name, Object.fromEntries(Object.entries(metrics).map(([m, v]) => [m, v / questions]))]));
+  const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
+  console.log(`LoCoMo evidence retrieval — ${conversations.length} conversations, ${turns} turns, ${questions} questions (category 5 skipped), backend ${args.backend}, embedder ${mos.embedder.fingerprint}`);
+  console.log(`ingest: ${(ingestMs / 1000).toFixed(2)} s (${(turns / (ingestMs / 1000)).toFixed(0)} turns/s, embedding included)\n`);
+  printTable(
+    ['retriever', ...KS.map((k) => `recall@${k}`), ...KS.map((k) => `anyhit@${k}`), 'search p50 ms', 'p95 ms'],
+    Object.entries(results).map(([name, m]) => [name, ...KS.map((k) => m[`recall@${k}`] ?? 0), ...KS.map((k) => m[`anyhit@${k}`] ?? 0), p(latency[name]!, 0.5), p(latency[name]!, 0.95)]),
+  );
+  const out = resolve(args.out ?? join(repoRoot, 'bench', 'results', `locomo-${args.backend}.json`));
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ benchmark: 'locomo', date: new Date().toISOString(), dataPath, backend: args.backend, embedder: mos.embedder.fingerprint, conversations: conversations.length, turns, questions, ingestMs, results, latencyMs: Object.fromEntries(Object.entries(latency).map(([n, xs]) => [n, { p50: p(xs, 0.5), p95: p(xs, 0.95) }])) }, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,37 @@
+/**
+ * @memos-js/core — the MemOS.js runtime. The only root barrel: explicit named exports.
+ */
+export { MemOS, createMemOS, CUBE_SCHEMA_VERSION } from './mos.ts';
+export type { MemOSOptions, StorageOption } from './mos/mos-options.ts';
+export type {
+  AddInput, AuditInput, CreateCubeInput, CreateUserInput, CubeRef, DumpCubeInput, FilterInput, GetAllInput, InvalidateInput, ItemRef,
+  LoadCubeInput, RelateInput, RemoveInput, RollbackInput, SearchInput, ShareCubeInput, TimeInput, UpdateInput,
+} from './mos/mos-inputs.ts';
+export { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
+export { AS_OF_STATUSES } from './mos/resolve-filter.ts';
+
+export {
+  MemosError, ValidationError, InputTooLargeError, NotFoundError, ConflictError, AccessDeniedError, EmbedderMismatchError,
+  DumpFormatError, StorageError, DependencyMissingError, ClosedError, type MemosErrorOptions,
+} from './errors/index.ts';
+
+export type {
+  MemoryKind, MemoryType, MemoryStatus, VectorSyncState, MemorySource, MetadataValue, MemoryItem, EdgeType, MemoryEdge, VersionAction,
+  VersionRecord, AuditRecord, EmbedderInfo, MemCubeConfig, CubeAclEntry, UserRecord, ItemFilter, SearchQuery, SignalWeights,
+  SignalBreakdown, SearchHit, SearchResult, ListQuery, ItemWrite, WriteBatch, KeywordStats, KeywordQuery, ScoredId, NeighborQuery,
+  Neighbor, GraphStore, VectorRecord, VectorStore, Embedder, LanguageModelPort, LanguageModelRequest, LanguageModelResponse, Logger,
+} from './spec/index.ts';
+export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';
+
+export { tokenize, type TokenizeOptions } from './text/tokenize.ts';
+export { hybridSearch, DEFAULT_HYBRID_CONFIG, type HybridSearchConfig, type HybridSearchRequest, type HybridSearchResult } from './retrieval/hybrid-search.ts';
+export { reciprocalRankFusion, type RankedList, type FusedEntry } from './retrieval/reciprocal-rank-fusion.ts';
+export { bm25Idf, DEFAULT_BM25, type Bm25Params } from './retrieval/bm25.ts';
+export { canAccess, type CubeAction } from './governance/access-control.ts';
+export { DUMP_FORMAT, DUMP_FORMAT_VERSION } from './cube/dump-format.ts';
+export type { DumpCubeResult } from './cube/dump-cube.ts';
+
+export { createLexicalEmbedder, createLlamaCppEmbedder } from './embedding/index.ts';
+export { createFastMemReader, parseChatTime, type ChatMessageInput, type DocumentInput, type MemoryDraft, type MemReader } from './extraction/index.ts';
+export { createSqliteStorage } from './storage/sqlite/index.ts';
+export { matchesFilter } from './storage/item-filter/matches-filter.ts';

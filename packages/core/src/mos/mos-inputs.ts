@@ -1,0 +1,170 @@
+import type { ChatMessageInput } from '../extraction/index.ts';
+import type { ItemFilter, MetadataValue, SignalWeights } from '../spec/index.ts';
+
+/** A time: ISO-8601 string, human chat time ("1:56 pm on 8 May, 2023"), Date or epoch milliseconds. */
+export type TimeInput = string | Date | number;
+
+export interface CreateUserInput {
+  /** User id (default: a new UUID). */
+  id?: string;
+  /** Display name. */
+  name: string;
+  /** `admin` may access every cube (default `user`). */
+  role?: 'admin' | 'user';
+}
+
+export interface CreateCubeInput {
+  /** Owner of the new cube. */
+  userId: string;
+  /** Cube id (default: a new UUID). */
+  id?: string;
+  name: string;
+  description?: string;
+}
+
+export interface CubeRef {
+  /** Acting user. */
+  userId: string;
+  cubeId: string;
+}
+
+export interface ShareCubeInput extends CubeRef {
+  /** User who gets (or loses) access. */
+  withUserId: string;
+  /** `none` revokes. */
+  access: 'read' | 'write' | 'none';
+}
+
+interface AddCommon extends CubeRef {
+  /** Conversation/session id (stored on items and sources; adjacent turns are linked). */
+  sessionId?: string;
+  /** Overrides the reader's memory type. */
+  memoryType?: string;
+  /** Added to every item. */
+  tags?: string[];
+  /** Merged into every item's metadata. */
+  metadata?: Record<string, MetadataValue>;
+  /** TTL: when the items expire. */
+  expiresAt?: TimeInput;
+}
+
+/** Input of `add`: exactly one of `messages`, `text` or `document`. */
+export type AddInput =
+  | (AddCommon & {
+      /** Chat messages; each becomes a memory in fast mode. */
+      messages: ChatMessageInput[];
+      /** Time of the session, used for messages without their own time. */
+      sessionTime?: TimeInput;
+    })
+  | (AddCommon & {
+      /** One plain-text memory. */
+      text: string;
+    })
+  | (AddCommon & {
+      /** A document, chunked into memories. */
+      document: { text: string; path?: string; title?: string };
+    });
+
+/** Filters of search and getAll (see `ItemFilter`); times accept any `TimeInput`. */
+export type FilterInput = Omit<ItemFilter, 'cubeIds' | 'asOf' | 'knownAt' | 'createdFrom' | 'createdTo' | 'validFrom' | 'validTo'> & {
+  createdFrom?: TimeInput;
+  createdTo?: TimeInput;
+  validFrom?: TimeInput;
+  validTo?: TimeInput;
+};
+
+export interface SearchInput {
+  userId: string;
+  query: string;
+  /** Cubes to search (default: every cube the user can read). */
+  cubeIds?: string[];
+  /** Results wanted (default 10). */
+  topK?: number;
+  filter?: FilterInput;
+  /** World-time travel: facts that were true at this time (includes facts invalidated since). */
+  asOf?: TimeInput;
+  /** System-time travel: only what the system knew at this time. */
+  knownAt?: TimeInput;
+  /** Per-call fusion weights. */
+  weights?: Partial<SignalWeights>;
+}
+
+export interface ItemRef {
+  userId: string;
+  /** Memory item id. */
+  id: string;
+}
+
+export interface GetAllInput {
+  userId: string;
+  cubeIds?: string[];
+  filter?: FilterInput & { asOf?: TimeInput; knownAt?: TimeInput };
+  /** Page size (default 100). */
+  limit?: number;
+  offset?: number;
+  order?: 'createdAt' | 'updatedAt';
+  direction?: 'asc' | 'desc';
+}
+
+export interface UpdateInput extends ItemRef {
+  text?: string;
+  key?: string;
+  /** Replaces the tags. */
+  tags?: string[];
+  /** Replaces the metadata. */
+  metadata?: Record<string, MetadataValue>;
+  memoryType?: string;
+  importance?: number;
+  /** New TTL, or null to remove it. */
+  expiresAt?: TimeInput | null;
+  /** Recorded in the version history. */
+  reason?: string;
+}
+
+export interface RemoveInput extends ItemRef {
+  reason?: string;
+}
+
+export interface InvalidateInput extends ItemRef {
+  /** When the fact stopped being true (default now). */
+  invalidAt?: TimeInput;
+  reason?: string;
+  /** Id of the memory that replaces this one (a SUPERSEDES edge is recorded). */
+  supersededBy?: string;
+}
+
+export interface RollbackInput extends ItemRef {
+  /** Version to restore. */
+  version: number;
+  reason?: string;
+}
+
+export interface RelateInput {
+  userId: string;
+  from: string;
+  to: string;
+  type: 'PARENT' | 'RELATE_TO' | 'MERGED_TO' | 'SUPERSEDES' | 'CONFLICTS_WITH' | 'FOLLOWS' | 'DERIVED_FROM';
+  /** Edge weight in [0, 1] (default 1). */
+  weight?: number;
+}
+
+export interface AuditInput extends CubeRef {
+  itemId?: string;
+  limit?: number;
+}
+
+export interface DumpCubeInput extends CubeRef {
+  /** Target directory (created; must be empty or absent). */
+  dir: string;
+  /** Also write the vectors (default false: they are re-computed on load). */
+  includeEmbeddings?: boolean;
+}
+
+export interface LoadCubeInput {
+  /** The new owner. */
+  userId: string;
+  /** Dump directory. */
+  dir: string;
+  /** Load under this cube id instead of the dumped one. */
+  cubeId?: string;
+}

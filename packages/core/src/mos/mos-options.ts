@@ -1,0 +1,43 @@
+import type { MemReader } from '../extraction/index.ts';
+import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
+import type { Embedder, GraphStore, Logger, VectorStore } from '../spec/index.ts';
+import type { MemosLimits } from './limits.ts';
+
+/** Where memories live. Default: `{ kind: 'sqlite', path: './.memos/memos.db' }`. */
+export type StorageOption =
+  | {
+      kind: 'sqlite';
+      /** SQLite file path, or `':memory:'`. */
+      path: string;
+      /** `full` (default): an acknowledged write survives a power loss; `normal`: survives a process crash. */
+      synchronous?: 'full' | 'normal';
+    }
+  | {
+      kind: 'custom';
+      /** The source of truth (items, edges, versions, audit). */
+      graph: GraphStore;
+      /** Vectors (may be the same object as `graph` for backends that do both). */
+      vector: VectorStore;
+    };
+
+/** Options of `createMemOS`. */
+export interface MemOSOptions {
+  /** Storage backend (default: embedded SQLite at `./.memos/memos.db`). */
+  storage?: StorageOption;
+  /** Embedder (default: the zero-dependency lexical embedder, 1024 dimensions). */
+  embedder?: Embedder;
+  /** Reader that turns messages and documents into memories (default: fast mode, no LLM). */
+  reader?: MemReader;
+  /** Hybrid search tuning (weights, RRF k, candidates, graph expansion). */
+  search?: Partial<HybridSearchConfig>;
+  /** Input limits (see `DEFAULT_LIMITS`). */
+  limits?: Partial<MemosLimits>;
+  /** Count accesses (accessCount, lastAccessedAt) of returned search hits (default true). */
+  trackAccess?: boolean;
+  /** Logger (default: silent). */
+  logger?: Logger;
+  /** Clock (default: `() => new Date()`); inject for deterministic tests. */
+  now?: () => Date;
+  /** Id generator (default: time-ordered UUIDv7, so id order is creation order). */
+  newId?: () => string;
+}

@@ -1,0 +1,141 @@
+import type { EdgeType, Embedder, GraphStore, ItemFilter, MemoryItem, SearchHit, SignalWeights, VectorStore } from '../spec/index.ts';
+import { keywordSearch, type Bm25Params } from './bm25.ts';
+import { compareScored, reciprocalRankFusion, roundScore } from './reciprocal-rank-fusion.ts';
+
+/** Tuning of the hybrid retriever. Every field has a default. */
+export interface HybridSearchConfig {
+  /** Signal weights in fusion (default vector 1, keyword 1, graph 0.5). */
+  weights: SignalWeights;
+  /** RRF constant k (default 60). */
+  rrfK: number;
+  /** Candidates taken from each signal (default max(50, 3 * topK)). */
+  candidates?: number;
+  /** Fused results whose graph neighbours are expanded (default = topK). */
+  graphSeeds?: number;
+  /** Edge types followed for the graph signal (default FOLLOWS, RELATE_TO). */
+  graphEdgeTypes: EdgeType[];
+  /** Hops of graph expansion (default 1). */
+  graphHops: number;
+  bm25?: Bm25Params;
+}
+
+export const DEFAULT_HYBRID_CONFIG: HybridSearchConfig = {
+  weights: { vector: 1, keyword: 1, graph: 0.5 },
+  rrfK: 60,
+  graphEdgeTypes: ['FOLLOWS', 'RELATE_TO'],
+  graphHops: 1,
+};
+
+/** Inputs of one hybrid search (already validated and scoped by the MOS). */
+export interface HybridSearchRequest {
+  graph: GraphStore;
+  vector: VectorStore;
+  embedder: Embedder;
+  query: string;
+  /** Full filter, cubeIds and statuses included. */
+  filter: ItemFilter & { cubeIds: string[] };
+  topK: number;
+  config: HybridSearchConfig;
+}
+
+/** Result of {@link hybridSearch}. */
+export interface HybridSearchResult {
+  hits: SearchHit[];
+  timings: { embedMs: number; storeMs: number; totalMs: number };
+}
+
+/**
+ * Hybrid retrieval: vector top-k ∪ BM25 top-k, fused with weighted RRF; then the graph
+ * neighbours (adjacent turns, related items) of the best fused results form a third ranked
+ * list, and all three are fused again. Deterministic: ties break on id.
+ */
+export async function hybridSearch(request: HybridSearchRequest): Promise<HybridSearchResult> {
+  const started = performance.now();
+  const { graph, filter, topK, config } = request;
+  const candidates = config.candidates ?? Math.max(50, 3 * topK);
+
+  const embedStarted = performance.now();
+  const queryVector = config.weights.vector > 0 ? await embedQuery(request.embedder, request.query) : undefined;
+  const embedMs = performance.now() - embedStarted;
+
+  const items = new Map<string, MemoryItem>();
+  const [keywordHits, vectorHits] = await Promise.all([
+    config.weights.keyword > 0 || config.weights.graph > 0
+      ? keywordSearch({ graph, query: request.query, filter, limit: candidates, ...(config.bm25 ? { params: config.bm25 } : {}) })
+      : Promise.resolve([]),
+    queryVector ? filteredVectorSearch(request, queryVector, candidates, items) : Promise.resolve([]),
+  ]);
+
+  const lists = [
+    { name: 'vector', weight: config.weights.vector, ids: vectorHits.map((h) => h.id) },
+    { name: 'keyword', weight: config.weights.keyword, ids: keywordHits.map((h) => h.id) },
+  ];
+  let fused = reciprocalRankFusion(lists, config.rrfK);
+
+  const via = new Map<string, { seed: string; score: number }>();
+  let graphIds: string[] = [];
+  if (config.weights.graph > 0 && fused.length > 0) {
+    const seeds = fused.slice(0, config.graphSeeds ?? topK);
+    const seedScore = new Map(seeds.map((s) => [s.id, s.score / (seeds[0]?.score || 1)]));
+    const neighbors = await graph.neighbors({ ids: seeds.map((s) => s.id), types: config.graphEdgeTypes, hops: config.graphHops, filter, limit: candidates });
+    const scored = neighbors.map((n) => ({ id: n.id, seed: n.seed, score: roundScore((seedScore.get(n.seed) ?? 0) * n.weight) })).sort(compareScored);
+    for (const n of scored) via.set(n.id, { seed: n.seed, score: n.score });
+    graphIds = scored.map((n) => n.id);
+    fused = reciprocalRankFusion([...lists, { name: 'graph', weight: config.weights.graph, ids: graphIds }], config.rrfK);
+  }
+
+  const top = fused.slice(0, topK);
+  const missing = top.map((e) => e.id).filter((id) => !items.has(id));
+  if (missing.length > 0) for (const item of await graph.getItems(missing)) items.set(item.id, item);
+
+  const vectorScore = new Map(vectorHits.map((h) => [h.id, h.score]));
+  const keywordScore = new Map(keywordHits.map((h) => [h.id, h.score]));
+  const hits: SearchHit[] = [];
+  for (const entry of top) {
+    const item = items.get(entry.id);
+    if (!item) continue;
+    const signals: SearchHit['signals'] = {};
+    const { vector: vRank, keyword: kRank, graph: gRank } = entry.ranks;
+    if (vRank !== undefined) signals.vector = { score: vectorScore.get(entry.id) ?? 0, rank: vRank };
+    if (kRank !== undefined) signals.keyword = { score: keywordScore.get(entry.id) ?? 0, rank: kRank };
+    const path = via.get(entry.id);
+    if (gRank !== undefined && path) signals.graph = { score: path.score, rank: gRank, via: path.seed };
+    hits.push({ item, score: entry.score, signals });
+  }
+  const totalMs = performance.now() - started;
+  return { hits, timings: { embedMs, storeMs: totalMs - embedMs, totalMs } };
+}
+
+async function embedQuery(embedder: Embedder, query: string): Promise<number[]> {
+  if (embedder.embedQuery) return embedder.embedQuery(query);
+  const [vector] = await embedder.embed([query]);
+  return vector ?? [];
+}
+
+/**
+ * Vector top-k restricted to items that pass the full filter: over-fetches from the vector
+ * store (which filters only by cube) and lets the graph store apply the filter, widening the
+ * fetch until enough candidates pass or the cubes are exhausted.
+ */
+async function filteredVectorSearch(request: HybridSearchRequest, vector: number[], candidates: number, items: Map<string, MemoryItem>) {
+  const { graph, filter } = request;
+  let fetch = candidates * 2;
+  for (;;) {
+    const raw = await request.vector.query({ space: request.embedder, vector, topK: fetch, cubeIds: filter.cubeIds });
+    if (raw.length === 0) return [];
+    const passing = await graph.listItems({ filter: { ...filter, ids: raw.map((r) => r.id) }, limit: raw.length, offset: 0 });
+    for (const item of passing) items.set(item.id, item);
+    const allowed = new Set(passing.map((i) => i.id));
+    const kept = raw.filter((r) => allowed.has(r.id)).map((r) => ({ id: r.id, score: roundVectorScore(r.score) }));
+    if (kept.length >= candidates || raw.length < fetch || fetch >= 100_000) return kept.sort(compareScored).slice(0, candidates);
+    fetch *= 4;
+  }
+}
+
+/**
+ * Vector backends compute cosine in float32 with different summation orders; rounding to 1e-6
+ * (below float32 noise) keeps the ranking identical across backends.
+ */
+export function roundVectorScore(score: number): number {
+  return Math.round(score * 1e6) / 1e6;
+}

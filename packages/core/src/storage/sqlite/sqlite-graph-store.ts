@@ -1,0 +1,204 @@
+import { ClosedError } from '../../errors/closed-error.ts';
+import { ValidationError } from '../../errors/validation-error.ts';
+import type {
+  GraphStore,
+  KeywordQuery,
+  KeywordStats,
+  Neighbor,
+  NeighborQuery,
+  ScoredId,
+  WriteBatch,
+} from '../../spec/graph-store.ts';
+import type { MemCubeConfig, UserRecord } from '../../spec/mem-cube.ts';
+import type { AuditRecord, EdgeType, MemoryEdge, MemoryItem, VectorSyncState, VersionRecord } from '../../spec/memory-item.ts';
+import type { ItemFilter, ListQuery } from '../../spec/search.ts';
+import { isIsoTimestamp, validateItemFilter } from '../item-filter/validate-item-filter.ts';
+import type { SqliteConnection } from './sqlite-connection.ts';
+import { countItems, getItems, listAudit, listEdges, listItems, listVersions } from './sqlite-item-queries.ts';
+import { keywordSearch, keywordStats } from './sqlite-keyword.ts';
+import { neighbors } from './sqlite-neighbors.ts';
+import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from './sqlite-write.ts';
+import { validateWriteBatch } from './validate-write-batch.ts';
+
+/** Options of {@link SqliteGraphStore}. */
+export interface SqliteGraphStoreOptions {
+  /** The shared connection (see `createSqliteStorage`). */
+  connection: SqliteConnection;
+}
+
+const SYNC_STATES = new Set<string>(['pending', 'synced', 'failed', 'none']);
+
+/**
+ * The embedded default {@link GraphStore}: items, edges, versions, audit, users and cubes in one
+ * SQLite file (`node:sqlite`), keyword search over a postings table, graph expansion hop by hop.
+ * Every call is synchronous underneath (wrapped in a promise); `write` is one transaction.
+ */
+export class SqliteGraphStore implements GraphStore {
+  readonly backend = 'sqlite';
+  readonly #conn: SqliteConnection;
+  #state: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(options: SqliteGraphStoreOptions) {
+    this.#conn = options.connection;
+  }
+
+  /** Opens the connection and migrates the schema (idempotent). */
+  async setup(): Promise<void> {
+    if (this.#state === 'closed') throw new ClosedError('SqliteGraphStore', 'closed');
+    this.#conn.open(this);
+    this.#state = 'open';
+  }
+
+  /** Closes the store (idempotent); the connection closes when its last store does. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#conn.release(this);
+  }
+
+  async putUser(user: UserRecord): Promise<void> {
+    const conn = this.#open();
+    requireId(user, 'user');
+    conn.transaction('putUser', () => {
+      conn.statement('insert into users (id, record) values (?, ?) on conflict (id) do update set record = excluded.record').run(user.id, JSON.stringify(user));
+    });
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const conn = this.#open();
+    const row = conn.read('getUser', () => conn.statement('select record from users where id = ?').get(id));
+    return row === undefined ? undefined : (JSON.parse(String(row['record'])) as UserRecord);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const conn = this.#open();
+    const rows = conn.read('listUsers', () => conn.statement('select record from users order by id').all());
+    return rows.map((row) => JSON.parse(String(row['record'])) as UserRecord);
+  }
+
+  async putCube(cube: MemCubeConfig): Promise<void> {
+    const conn = this.#open();
+    requireId(cube, 'cube');
+    conn.transaction('putCube', () => {
+      conn.statement('insert into cubes (id, record) values (?, ?) on conflict (id) do update set record = excluded.record').run(cube.id, JSON.stringify(cube));
+    });
+  }
+
+  async getCube(id: string): Promise<MemCubeConfig | undefined> {
+    const conn = this.#open();
+    const row = conn.read('getCube', () => conn.statement('select record from cubes where id = ?').get(id));
+    return row === undefined ? undefined : (JSON.parse(String(row['record'])) as MemCubeConfig);
+  }
+
+  async listCubes(): Promise<MemCubeConfig[]> {
+    const conn = this.#open();
+    const rows = conn.read('listCubes', () => conn.statement('select record from cubes order by id').all());
+    return rows.map((row) => JSON.parse(String(row['record'])) as MemCubeConfig);
+  }
+
+  async deleteCube(id: string): Promise<void> {
+    deleteCubeData(this.#open(), id);
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    const conn = this.#open();
+    validateWriteBatch(batch);
+    writeBatch(conn, batch);
+  }
+
+  async getItems(ids: string[]): Promise<MemoryItem[]> {
+    const conn = this.#open();
+    requireStrings(ids, 'ids');
+    return conn.read('getItems', () => getItems(conn, ids));
+  }
+
+  async listItems(query: ListQuery): Promise<MemoryItem[]> {
+    const conn = this.#open();
+    validateItemFilter(query.filter);
+    requireCount(query.limit, 'limit');
+    requireCount(query.offset, 'offset');
+    if (query.order !== undefined && query.order !== 'createdAt' && query.order !== 'updatedAt') {
+      throw new ValidationError('order', 'must be createdAt or updatedAt');
+    }
+    if (query.direction !== undefined && query.direction !== 'asc' && query.direction !== 'desc') {
+      throw new ValidationError('direction', 'must be asc or desc');
+    }
+    return conn.read('listItems', () => listItems(conn, query));
+  }
+
+  async countItems(filter: ItemFilter): Promise<number> {
+    const conn = this.#open();
+    validateItemFilter(filter);
+    return conn.read('countItems', () => countItems(conn, filter));
+  }
+
+  async listVersions(itemId: string): Promise<VersionRecord[]> {
+    const conn = this.#open();
+    return conn.read('listVersions', () => listVersions(conn, itemId));
+  }
+
+  async listEdges(query: { cubeIds: string[]; ids?: string[]; types?: EdgeType[] }): Promise<MemoryEdge[]> {
+    const conn = this.#open();
+    requireStrings(query.cubeIds, 'cubeIds');
+    if (query.ids !== undefined) requireStrings(query.ids, 'ids');
+    if (query.types !== undefined) requireStrings(query.types, 'types');
+    return conn.read('listEdges', () => listEdges(conn, query));
+  }
+
+  async listAudit(query: { cubeId?: string; itemId?: string; limit?: number }): Promise<AuditRecord[]> {
+    const conn = this.#open();
+    if (query.limit !== undefined) requireCount(query.limit, 'limit');
+    return conn.read('listAudit', () => listAudit(conn, query));
+  }
+
+  async keywordStats(query: { terms: string[]; filter: ItemFilter }): Promise<KeywordStats> {
+    const conn = this.#open();
+    return conn.read('keywordStats', () => keywordStats(conn, query));
+  }
+
+  async keywordSearch(query: KeywordQuery): Promise<ScoredId[]> {
+    const conn = this.#open();
+    return conn.read('keywordSearch', () => keywordSearch(conn, query));
+  }
+
+  async neighbors(query: NeighborQuery): Promise<Neighbor[]> {
+    const conn = this.#open();
+    return conn.read('neighbors', () => neighbors(conn, query));
+  }
+
+  async setVectorSyncState(ids: string[], state: VectorSyncState, embeddingModel?: string): Promise<void> {
+    const conn = this.#open();
+    requireStrings(ids, 'ids');
+    if (!SYNC_STATES.has(state)) throw new ValidationError('state', 'must be pending, synced, failed or none');
+    if (embeddingModel !== undefined && typeof embeddingModel !== 'string') throw new ValidationError('embeddingModel', 'must be a string');
+    updateVectorSyncState(conn, ids, state, embeddingModel);
+  }
+
+  async touch(ids: string[], at: string): Promise<void> {
+    const conn = this.#open();
+    requireStrings(ids, 'ids');
+    if (!isIsoTimestamp(at)) throw new ValidationError('at', 'must be an ISO-8601 timestamp from Date.prototype.toISOString()');
+    touchItems(conn, ids, at);
+  }
+
+  #open(): SqliteConnection {
+    if (this.#state !== 'open') throw new ClosedError('SqliteGraphStore', this.#state === 'new' ? 'not set up' : 'closed');
+    return this.#conn;
+  }
+}
+
+function requireId(value: { id?: unknown } | null | undefined, field: string): void {
+  if (typeof value !== 'object' || value === null || typeof value.id !== 'string' || value.id.length === 0) {
+    throw new ValidationError(`${field}.id`, 'must be a non-empty string');
+  }
+}
+
+function requireStrings(value: unknown, field: string): void {
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string')) {
+    throw new ValidationError(field, 'must be an array of strings');
+  }
+}
+
+function requireCount(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ValidationError(field, 'must be an integer >= 0');
+}

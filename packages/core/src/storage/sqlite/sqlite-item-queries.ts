@@ -1,0 +1,99 @@
+import type { SQLInputValue } from 'node:sqlite';
+import type { AuditRecord, EdgeType, MemoryEdge, MemoryItem, VersionRecord } from '../../spec/memory-item.ts';
+import type { ItemFilter, ListQuery } from '../../spec/search.ts';
+import type { SqliteConnection } from './sqlite-connection.ts';
+import { compileItemFilter, inJsonList } from './sqlite-filter-sql.ts';
+import { itemColumns, rowToAudit, rowToEdge, rowToItem, rowToVersion } from './sqlite-item-rows.ts';
+
+/** Items by id in the order asked (repeats repeated); unknown ids are left out. */
+export function getItems(conn: SqliteConnection, ids: readonly string[]): MemoryItem[] {
+  if (ids.length === 0) return [];
+  const rows = conn.statement(`select ${itemColumns()} from memory m where ${inJsonList('m.id')}`).all(JSON.stringify(ids));
+  const byId = new Map<string, MemoryItem>();
+  for (const row of rows) {
+    const item = rowToItem(row);
+    byId.set(item.id, item);
+  }
+  const out: MemoryItem[] = [];
+  for (const id of ids) {
+    const item = byId.get(id);
+    if (item !== undefined) out.push(item);
+  }
+  return out;
+}
+
+/**
+ * Matching items ordered by `order` `direction`, then id in the same direction; `limit`/`offset` paginate.
+ * Two phases: the page's rowids (sorted from the covering index where the filter allows), then
+ * only those rows, so sorting never drags whole rows along.
+ */
+export function listItems(conn: SqliteConnection, query: ListQuery): MemoryItem[] {
+  if (query.limit <= 0) return [];
+  const where = compileItemFilter(query.filter);
+  const column = query.order === 'updatedAt' ? 'updated_at' : 'created_at';
+  const direction = query.direction === 'desc' ? 'desc' : 'asc';
+  const sql = `select m.rid as rid from memory m where ${where.sql} order by m.${column} ${direction}, m.id ${direction} limit ? offset ?`;
+  const rids = conn.statement(sql).all(...where.params, query.limit, query.offset).map((row) => Number(row['rid']));
+  if (rids.length === 0) return [];
+  const byRid = new Map<number, MemoryItem>();
+  for (const row of conn.statement(`select ${itemColumns()} from memory m where ${inJsonList('m.rid')}`).all(JSON.stringify(rids))) {
+    byRid.set(Number(row['rid']), rowToItem(row));
+  }
+  return rids.flatMap((rid) => {
+    const item = byRid.get(rid);
+    return item === undefined ? [] : [item];
+  });
+}
+
+/** Number of items matching the filter. */
+export function countItems(conn: SqliteConnection, filter: ItemFilter): number {
+  const where = compileItemFilter(filter);
+  const row = conn.statement(`select count(*) as n from memory m where ${where.sql}`).get(...where.params);
+  return Number(row?.['n'] ?? 0);
+}
+
+/** Versions of one item, oldest (lowest version) first. */
+export function listVersions(conn: SqliteConnection, itemId: string): VersionRecord[] {
+  return conn
+    .statement('select item_id, version, cube_id, action, actor, at, reason, snapshot from versions where item_id = ? order by version asc')
+    .all(itemId)
+    .map(rowToVersion);
+}
+
+/**
+ * Edges of the cubes, optionally only those touching `ids` (either end) and of `types`,
+ * ordered by (from, to, type).
+ */
+export function listEdges(conn: SqliteConnection, query: { cubeIds: string[]; ids?: string[]; types?: EdgeType[] }): MemoryEdge[] {
+  const clauses = [inJsonList('e.cube_id')];
+  const params: SQLInputValue[] = [JSON.stringify(query.cubeIds)];
+  if (query.ids !== undefined) {
+    clauses.push(`(${inJsonList('e.from_id')} or ${inJsonList('e.to_id')})`);
+    params.push(JSON.stringify(query.ids), JSON.stringify(query.ids));
+  }
+  if (query.types !== undefined) {
+    clauses.push(inJsonList('e.type'));
+    params.push(JSON.stringify(query.types));
+  }
+  const sql =
+    `select e.from_id, e.to_id, e.type, e.cube_id, e.weight, e.created_at from edges e ` +
+    `where ${clauses.join(' and ')} order by e.from_id, e.to_id, e.type`;
+  return conn.statement(sql).all(...params).map(rowToEdge);
+}
+
+/** Audit records, oldest first (by `at`, then id), optionally by cube and/or item, at most `limit`. */
+export function listAudit(conn: SqliteConnection, query: { cubeId?: string; itemId?: string; limit?: number }): AuditRecord[] {
+  const clauses: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (query.cubeId !== undefined) {
+    clauses.push('a.cube_id = ?');
+    params.push(query.cubeId);
+  }
+  if (query.itemId !== undefined) {
+    clauses.push('a.item_id = ?');
+    params.push(query.itemId);
+  }
+  const where = clauses.length === 0 ? '' : `where ${clauses.join(' and ')}`;
+  const sql = `select a.id, a.at, a.actor, a.action, a.cube_id, a.item_id, a.details from audit a ${where} order by a.at asc, a.id asc limit ?`;
+  return conn.statement(sql).all(...params, query.limit ?? -1).map(rowToAudit);
+}

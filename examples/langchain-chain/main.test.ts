@@ -18,7 +18,7 @@ describe('examples/langchain-chain', () => {
 
   it('runs with one command, offline, and answers from retrieved memories', async () => {
     const env = { ...process.env, MEMOS_DATA_DIR: dir, OPENAI_API_KEY: '' };
-    const { stdout } = await run(process.execPath, ['--conditions=source', 'examples/langchain-chain/main.ts'], { env, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['--conditions=memos-source', 'examples/langchain-chain/main.ts'], { env, timeout: 60_000 });
     expect(stdout).toContain('model: offline fake chat model');
     expect(stdout).toMatch(/question: What is the name of Priya's dog\?\nretrieved memories:\n {2}1\. \[\d\.\d{4}\] Priya: I adopted a beagle called Biscuit last week, my first dog!/);
     expect(stdout).toContain('answer: (offline model) From memory: Priya: I adopted a beagle called Biscuit');

@@ -1,7 +1,7 @@
 /**
  * LangChain example: a MemOS retriever inside a runnable chain (retriever → prompt → model → parser).
  *
- *   node --conditions=source examples/langchain-chain/main.ts
+ *   node --conditions=memos-source examples/langchain-chain/main.ts
  *
  * Runs on the embedded default (one SQLite file in ./.memos/, lexical embedder, no servers). Without
  * OPENAI_API_KEY (or without `@langchain/openai` installed) the model is LangChain's fake chat model,

@@ -2,7 +2,7 @@
  * LangGraph example: a compiled StateGraph whose long-term memory is MemOS, through `MemOSStore`
  * (LangGraph's `BaseStore`) and the MemOS memory nodes: recall → respond → remember.
  *
- *   node --conditions=source examples/langgraph-agent/main.ts
+ *   node --conditions=memos-source examples/langgraph-agent/main.ts
  *
  * Runs on the embedded default (one SQLite file in ./.memos/, lexical embedder, no servers). Without
  * OPENAI_API_KEY (or without `@langchain/openai` installed) the model is LangChain's fake chat model,
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   await mos.createCube({ userId: 'sam', id: 'sam-agent', name: 'Agent memory' });
   const store = new MemOSStore({ mos, userId: 'sam', cubeId: 'sam-agent' });
 
-  const turns = ['I am vegetarian and I love spicy Thai food.', 'Can you suggest a dinner for me tonight?'];
+  const turns = ['I am vegetarian and I love spicy Thai food.', 'Which food should I cook for dinner tonight?'];
   const { model, label } = await chooseModel(turns.length);
   console.log(`MemOS at ${dbPath}; model: ${label}\n`);
 

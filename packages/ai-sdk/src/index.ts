@@ -1,1 +1,26 @@
-export {};
+/**
+ * @memos-js/ai-sdk — MemOS.js for the Vercel AI SDK (ai@7, V4 model spec): memory middleware,
+ * memory tools, adapters from AI SDK models to the core's ports, and a node-llama-cpp model.
+ */
+export { memosMiddleware, type MemosMiddleware } from './middleware/memos-middleware.ts';
+export type { MemosMiddlewareOptions, MemosInjectedEvent, MemosWrittenEvent, MemosErrorEvent } from './middleware/memos-middleware-options.ts';
+export { resolveFromProviderOptions, type MemosCallContext } from './middleware/memos-call-context.ts';
+export { getSessionMemories, type SessionMemory, type SessionMemoriesRequest } from './middleware/get-session-memories.ts';
+export { formatMemories, formatMemoryLine, MEMORY_HEADER } from './middleware/format-memories.ts';
+export { selectWithinBudget, approximateTokens, type SelectWithinBudgetOptions } from './middleware/select-within-budget.ts';
+export { injectMemoryMessage } from './middleware/inject-memory-message.ts';
+export { latestUserText } from './middleware/latest-user-text.ts';
+
+export {
+  memosTools, type MemosTools, type MemosToolsOptions, type SearchMemoriesInput, type AddMemoryInput, type UpdateMemoryInput, type ForgetMemoryInput,
+  type SearchMemoriesOutput, type AddMemoryOutput, type UpdateMemoryOutput, type ForgetMemoryOutput,
+} from './tools/memos-tools.ts';
+export { toCompactMemory, type CompactMemory } from './tools/to-compact-memory.ts';
+export type { ToolErrorResult } from './tools/tool-error-result.ts';
+
+export { embedderFromAiSdk, type AiSdkEmbedder, type EmbedderFromAiSdkOptions } from './adapters/embedder-from-ai-sdk.ts';
+export { languageModelPortFromAiSdk, type LanguageModelPortFromAiSdkOptions } from './adapters/language-model-port-from-ai-sdk.ts';
+export { MODEL_CALL_ERROR_CODE } from './adapters/model-call-error.ts';
+
+export { createLlamaCppLanguageModel, type LlamaCppLanguageModel, type LlamaCppLanguageModelOptions } from './llama-cpp/create-llama-cpp-language-model.ts';
+export { promptToText, DEFAULT_PROMPT_LABELS, type PromptLabels } from './llama-cpp/prompt-to-text.ts';

@@ -24,7 +24,7 @@ export type {
 export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';
 
 export { tokenize, type TokenizeOptions } from './text/tokenize.ts';
-export { hybridSearch, DEFAULT_HYBRID_CONFIG, type HybridSearchConfig, type HybridSearchRequest, type HybridSearchResult } from './retrieval/hybrid-search.ts';
+export { hybridSearch, DEFAULT_HYBRID_CONFIG, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig, type HybridSearchRequest, type HybridSearchResult } from './retrieval/hybrid-search.ts';
 export { reciprocalRankFusion, type RankedList, type FusedEntry } from './retrieval/reciprocal-rank-fusion.ts';
 export { bm25Idf, DEFAULT_BM25, type Bm25Params } from './retrieval/bm25.ts';
 export { canAccess, type CubeAction } from './governance/access-control.ts';

@@ -115,8 +115,11 @@ describe('add', () => {
   it('adds plain text and documents with tags, metadata and TTL', async () => {
     const { items: [note] } = await mos.add({ userId: 'alice', cubeId: 'c1', text: 'Alice is allergic to peanuts', tags: ['health'], metadata: { source: 'form' }, memoryType: 'fact', expiresAt: '2030-01-01T00:00:00Z' });
     expect(note).toMatchObject({ memoryType: 'fact', metadata: { source: 'form' }, expiresAt: '2030-01-01T00:00:00.000Z' });
-    expect(note!.tags).toContain('health');
-    expect(note!.sources[0]!.role).toBe('api');
+    expect(note!.tags).toEqual(['health']);
+    expect(note!.sources).toEqual([{ role: 'api' }]);
+    expect(note!.key).toContain('peanuts');
+    const { items: [plain] } = await mos.add({ userId: 'alice', cubeId: 'c1', text: '  Keep   spacing as given  ' });
+    expect(plain).toMatchObject({ text: '  Keep   spacing as given  ', memoryType: 'long_term', tags: [] });
     const doc = 'Paragraph one about gardening tomatoes.\n\n'.repeat(60);
     const { items } = await mos.add({ userId: 'alice', cubeId: 'c1', document: { text: doc, path: 'notes/garden.md' } });
     expect(items.length).toBeGreaterThan(1);

@@ -6,7 +6,7 @@ import { ClosedError } from './errors/closed-error.ts';
 import { ConflictError } from './errors/conflict-error.ts';
 import { EmbedderMismatchError } from './errors/embedder-mismatch-error.ts';
 import { ValidationError } from './errors/validation-error.ts';
-import { createFastMemReader, type MemReader, type MemoryDraft } from './extraction/index.ts';
+import { createFastMemReader, extractKeyTerms, type MemReader, type MemoryDraft } from './extraction/index.ts';
 import { readableCubes, requireCube, requireUser } from './governance/access-control.ts';
 import { addMemories } from './memory/textual/add-memories.ts';
 import { deleteMemory, invalidateMemory, requireItem, rollbackMemory, updateMemory, type MemoryPatch } from './memory/textual/change-memory.ts';
@@ -19,7 +19,7 @@ import { parseInput } from './mos/parse-input.ts';
 import { resolveFilter } from './mos/resolve-filter.ts';
 import { silentLogger } from './mos/silent-logger.ts';
 import { toIsoTime, toOptionalIsoTime } from './mos/to-iso-time.ts';
-import { DEFAULT_HYBRID_CONFIG, hybridSearch, type HybridSearchConfig } from './retrieval/hybrid-search.ts';
+import { DEFAULT_HYBRID_CONFIG, hybridSearch, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig } from './retrieval/hybrid-search.ts';
 import type {
   AuditRecord, Embedder, GraphStore, MemCubeConfig, MemoryEdge, MemoryItem, SearchResult, UserRecord, VectorStore, VersionRecord,
 } from './spec/index.ts';
@@ -67,7 +67,8 @@ export class MemOS {
     this.embedder = options.embedder ?? createLexicalEmbedder();
     this.reader = options.reader ?? createFastMemReader();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.searchConfig = { ...DEFAULT_HYBRID_CONFIG, ...options.search, weights: { ...DEFAULT_HYBRID_CONFIG.weights, ...options.search?.weights } };
+    const defaultWeights = { ...DEFAULT_HYBRID_CONFIG.weights, ...(this.embedder.kind === 'lexical' ? { vector: LEXICAL_VECTOR_WEIGHT } : {}) };
+    this.searchConfig = { ...DEFAULT_HYBRID_CONFIG, ...options.search, weights: { ...defaultWeights, ...options.search?.weights } };
     this.#schemas = createInputSchemas(this.limits);
     this.#trackAccess = options.trackAccess ?? true;
     this.#ctx = {
@@ -84,6 +85,7 @@ export class MemOS {
   async setup(): Promise<void> {
     if (this.#state === 'closed') throw new ClosedError('MemOS', 'closed');
     this.#setupPromise ??= (async () => {
+      await this.embedder.setup?.();
       await this.graph.setup();
       if ((this.vector as unknown) !== this.graph) await this.vector.setup();
       this.#state = 'ready';
@@ -199,8 +201,7 @@ export class MemOS {
       const sessionTime = toOptionalIsoTime(parsed.sessionTime, 'add.sessionTime');
       drafts = await this.reader.readMessages({ messages: parsed.messages, ...(sessionId ? { sessionId } : {}), ...(sessionTime ? { sessionTime } : {}) });
     } else if ('text' in parsed) {
-      drafts = await this.reader.readMessages({ messages: [{ role: 'user', content: parsed.text }], ...(sessionId ? { sessionId } : {}) });
-      for (const draft of drafts) for (const source of draft.sources) source.role = 'api';
+      drafts = [textDraft(parsed.text, sessionId)];
     } else {
       drafts = await this.reader.readDocument({ document: parsed.document, ...(sessionId ? { sessionId } : {}) });
     }
@@ -382,6 +383,14 @@ export class MemOS {
       if (this.#locks.get(id) === run) this.#locks.delete(id);
     }
   }
+}
+
+/** A plain-text memory, stored as given (no reader): memoryType `long_term`, source role `api`. */
+function textDraft(text: string, sessionId: string | undefined): MemoryDraft {
+  return {
+    text, key: extractKeyTerms({ text, maxTerms: 6 }).join(' '), tags: [], memoryType: 'long_term', metadata: {},
+    sources: [{ role: 'api', ...(sessionId !== undefined ? { sessionId } : {}) }],
+  };
 }
 
 /** Creates a MemOS runtime (no I/O until `setup()`). */

@@ -34,6 +34,7 @@ export interface LexicalEmbedderOptions {
 
 /** The lexical embedder: an {@link Embedder} with no dependencies, no model and no state. */
 export interface LexicalEmbedder extends Embedder {
+  readonly kind: 'lexical';
   embedQuery(text: string): Promise<number[]>;
   /** Synchronous form of `embed` for one text (the embedder does no I/O). */
   embedSync(text: string): number[];
@@ -164,6 +165,7 @@ export function createLexicalEmbedder(options: LexicalEmbedderOptions = {}): Lex
   return {
     fingerprint,
     dimension,
+    kind: 'lexical',
     embedSync,
     async embed(texts: string[]): Promise<number[][]> {
       if (!Array.isArray(texts)) throw new ValidationError('texts', 'must be an array of strings');

@@ -86,6 +86,7 @@ export function createLlamaCppEmbedder(options: LlamaCppEmbedderOptions): LlamaC
     const started = Date.now();
     let llama: Loaded['llama'] | undefined;
     let model: Loaded['model'] | undefined;
+    let context: Loaded['context'] | undefined;
     try {
       llama = await mod.getLlama({
         gpu,
@@ -95,7 +96,7 @@ export function createLlamaCppEmbedder(options: LlamaCppEmbedderOptions): LlamaC
       });
       model = await llama.loadModel({ modelPath, gpuLayers: gpu === false ? 0 : 'auto' });
       const contextSize = options.contextSize ?? Math.min(model.trainContextSize || DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT);
-      const context = await model.createEmbeddingContext({
+      context = await model.createEmbeddingContext({
         contextSize,
         batchSize: contextSize,
         ...(options.threads === undefined ? {} : { threads: options.threads }),
@@ -106,6 +107,8 @@ export function createLlamaCppEmbedder(options: LlamaCppEmbedderOptions): LlamaC
       logger?.debug('GGUF embedder loaded', { modelPath, dimension, contextSize, gpu: llama.gpu, ms: Date.now() - started });
       return { llama, model, context, contextSize, dimension, fingerprint };
     } catch (error) {
+      // Best-effort cleanup of what was created; the load error below is the one that matters.
+      await context?.dispose().catch(() => undefined);
       await model?.dispose().catch(() => undefined);
       await llama?.dispose().catch(() => undefined);
       if (MemosError.isInstance(error)) throw error;

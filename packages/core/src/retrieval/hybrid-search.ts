@@ -1,16 +1,26 @@
 import type { EdgeType, Embedder, GraphStore, ItemFilter, MemoryItem, SearchHit, SignalWeights, VectorStore } from '../spec/index.ts';
 import { keywordSearch, type Bm25Params } from './bm25.ts';
-import { compareScored, reciprocalRankFusion, roundScore } from './reciprocal-rank-fusion.ts';
+import { compareScored, reciprocalRankFusion, roundScore, type FusedEntry } from './reciprocal-rank-fusion.ts';
+import { scoreFusion, type ScoredList } from './score-fusion.ts';
 
-/** Tuning of the hybrid retriever. Every field has a default. */
+/**
+ * Tuning of the hybrid retriever. Every field has a default, chosen on LoCoMo with a tune/check
+ * split of the conversations (`bench/locomo-sweep.ts`); the vector weight defaults to 1 for
+ * semantic embedders and {@link LEXICAL_VECTOR_WEIGHT} for lexical ones.
+ */
 export interface HybridSearchConfig {
-  /** Signal weights in fusion (default vector 1, keyword 1, graph 0.5). */
+  /** Signal weights in fusion. */
   weights: SignalWeights;
-  /** RRF constant k (default 60). */
+  /**
+   * How signals combine: `score` (default) sums each signal's max-normalised score times its
+   * weight; `rrf` is weighted reciprocal rank fusion with constant `rrfK`.
+   */
+  fusion: 'score' | 'rrf';
+  /** RRF constant k (default 60; only for `fusion: 'rrf'`). */
   rrfK: number;
   /** Candidates taken from each signal (default max(50, 3 * topK)). */
   candidates?: number;
-  /** Fused results whose graph neighbours are expanded (default = topK). */
+  /** Best fused results whose graph neighbours are expanded (default 5: neighbours of weak hits are noise). */
   graphSeeds?: number;
   /** Edge types followed for the graph signal (default FOLLOWS, RELATE_TO). */
   graphEdgeTypes: EdgeType[];
@@ -20,11 +30,16 @@ export interface HybridSearchConfig {
 }
 
 export const DEFAULT_HYBRID_CONFIG: HybridSearchConfig = {
-  weights: { vector: 1, keyword: 1, graph: 0.5 },
+  weights: { vector: 1, keyword: 1, graph: 0.75 },
+  fusion: 'score',
   rrfK: 60,
+  graphSeeds: 5,
   graphEdgeTypes: ['FOLLOWS', 'RELATE_TO'],
   graphHops: 1,
 };
+
+/** Default vector weight for a `lexical` embedder (it mostly repeats what BM25 already knows). */
+export const LEXICAL_VECTOR_WEIGHT = 0.2;
 
 /** Inputs of one hybrid search (already validated and scoped by the MOS). */
 export interface HybridSearchRequest {
@@ -45,9 +60,10 @@ export interface HybridSearchResult {
 }
 
 /**
- * Hybrid retrieval: vector top-k ∪ BM25 top-k, fused with weighted RRF; then the graph
- * neighbours (adjacent turns, related items) of the best fused results form a third ranked
- * list, and all three are fused again. Deterministic: ties break on id.
+ * Hybrid retrieval: vector top-k ∪ BM25 top-k, fused (score or rank fusion); then the graph
+ * neighbours (adjacent turns, related items) of the best fused results form a third list, scored
+ * by their seed's fused score times the edge weight, and all three are fused again (with score
+ * fusion a neighbour thus inherits a share of its seed's relevance). Deterministic: ties break on id.
  */
 export async function hybridSearch(request: HybridSearchRequest): Promise<HybridSearchResult> {
   const started = performance.now();
@@ -66,22 +82,17 @@ export async function hybridSearch(request: HybridSearchRequest): Promise<Hybrid
     queryVector ? filteredVectorSearch(request, queryVector, candidates, items) : Promise.resolve([]),
   ]);
 
-  const lists = [
-    { name: 'vector', weight: config.weights.vector, ids: vectorHits.map((h) => h.id) },
-    { name: 'keyword', weight: config.weights.keyword, ids: keywordHits.map((h) => h.id) },
+  const lists: ScoredList[] = [
+    { name: 'vector', weight: config.weights.vector, hits: vectorHits },
+    { name: 'keyword', weight: config.weights.keyword, hits: keywordHits },
   ];
-  let fused = reciprocalRankFusion(lists, config.rrfK);
+  let fused = fuse(lists, config);
 
   const via = new Map<string, { seed: string; score: number }>();
-  let graphIds: string[] = [];
   if (config.weights.graph > 0 && fused.length > 0) {
-    const seeds = fused.slice(0, config.graphSeeds ?? topK);
-    const seedScore = new Map(seeds.map((s) => [s.id, s.score / (seeds[0]?.score || 1)]));
-    const neighbors = await graph.neighbors({ ids: seeds.map((s) => s.id), types: config.graphEdgeTypes, hops: config.graphHops, filter, limit: candidates });
-    const scored = neighbors.map((n) => ({ id: n.id, seed: n.seed, score: roundScore((seedScore.get(n.seed) ?? 0) * n.weight) })).sort(compareScored);
-    for (const n of scored) via.set(n.id, { seed: n.seed, score: n.score });
-    graphIds = scored.map((n) => n.id);
-    fused = reciprocalRankFusion([...lists, { name: 'graph', weight: config.weights.graph, ids: graphIds }], config.rrfK);
+    const graphHits = await graphSignal(request, fused.slice(0, config.graphSeeds ?? 5), candidates);
+    for (const hit of graphHits) via.set(hit.id, { seed: hit.seed, score: hit.score });
+    fused = fuse([...lists, { name: 'graph', weight: config.weights.graph, hits: graphHits }], config);
   }
 
   const top = fused.slice(0, topK);
@@ -104,6 +115,40 @@ export async function hybridSearch(request: HybridSearchRequest): Promise<Hybrid
   }
   const totalMs = performance.now() - started;
   return { hits, timings: { embedMs, storeMs: totalMs - embedMs, totalMs } };
+}
+
+/**
+ * The graph signal: items linked to the best fused results (seeds) get the seed's relevance
+ * (relative to the best seed) times the edge weight. Non-seed neighbours come from the store's
+ * `neighbors` expansion; a seed linked to a stronger seed also gets credit (adjacent turns that
+ * both match reinforce each other). Sorted by score, then id.
+ */
+async function graphSignal(request: HybridSearchRequest, seeds: FusedEntry[], candidates: number): Promise<{ id: string; seed: string; score: number }[]> {
+  const { graph, filter, config } = request;
+  const relevance = new Map(seeds.map((s) => [s.id, s.score / (seeds[0]?.score || 1)]));
+  const seedIds = seeds.map((s) => s.id);
+  const [neighbors, seedEdges] = await Promise.all([
+    graph.neighbors({ ids: seedIds, types: config.graphEdgeTypes, hops: config.graphHops, filter, limit: candidates }),
+    seeds.length > 1 ? graph.listEdges({ cubeIds: filter.cubeIds, ids: seedIds, types: config.graphEdgeTypes }) : Promise.resolve([]),
+  ]);
+  const best = new Map<string, { id: string; seed: string; score: number }>();
+  const offer = (id: string, seed: string, score: number) => {
+    const current = best.get(id);
+    if (!current || score > current.score) best.set(id, { id, seed, score: roundScore(score) });
+  };
+  for (const n of neighbors) offer(n.id, n.seed, (relevance.get(n.seed) ?? 0) * n.weight);
+  for (const edge of seedEdges) {
+    const [a, b] = [relevance.get(edge.from), relevance.get(edge.to)];
+    if (a === undefined || b === undefined) continue;
+    if (a > b) offer(edge.to, edge.from, a * edge.weight);
+    else if (b > a) offer(edge.from, edge.to, b * edge.weight);
+  }
+  return [...best.values()].sort(compareScored);
+}
+
+function fuse(lists: ScoredList[], config: HybridSearchConfig): FusedEntry[] {
+  if (config.fusion === 'rrf') return reciprocalRankFusion(lists.map((l) => ({ name: l.name, weight: l.weight, ids: l.hits.map((h) => h.id) })), config.rrfK);
+  return scoreFusion(lists);
 }
 
 async function embedQuery(embedder: Embedder, query: string): Promise<number[]> {

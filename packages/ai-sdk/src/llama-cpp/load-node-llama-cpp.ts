@@ -1,0 +1,18 @@
+import { DependencyMissingError } from '@memos-js/core';
+
+/** The node-llama-cpp module. */
+export type NodeLlamaCpp = typeof import('node-llama-cpp');
+
+/**
+ * Imports the optional peer dependency `node-llama-cpp` on first use; a missing package becomes
+ * a `DependencyMissingError` that names the install command. `importer` exists for tests.
+ */
+export async function loadNodeLlamaCpp(feature: string, importer: () => Promise<NodeLlamaCpp> = () => import('node-llama-cpp')): Promise<NodeLlamaCpp> {
+  try {
+    return await importer();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new DependencyMissingError('node-llama-cpp', feature, { cause: error });
+    throw error;
+  }
+}

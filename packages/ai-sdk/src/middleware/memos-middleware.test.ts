@@ -218,7 +218,7 @@ describe('memosMiddleware with generateText', () => {
     const errors: { code: unknown; phase: string }[] = [];
     const middleware = memosMiddleware({ mos, onError: (error, event) => errors.push({ code: (error as { code?: unknown }).code, phase: event.phase }) });
     const result = await generateText({
-      model: wrapLanguageModel({ model, middleware }), prompt: 'Hello there',
+      model: wrapLanguageModel({ model, middleware }), prompt: 'Am I allergic to peanuts?',
       providerOptions: { memos: { userId: 'priya', cubeId: 'no-such-cube', cubeIds: ['profile'], turnId: 't-1' } },
     });
     await middleware.flush();

@@ -12,8 +12,8 @@ describe('createLexicalEmbedder', () => {
   const embedder = createLexicalEmbedder();
 
   it('has the documented default dimension and fingerprint', () => {
-    expect(embedder.dimension).toBe(1024);
-    expect(embedder.fingerprint).toBe('lexical-v1:d1024:u1:b0.5:c1:n3-5');
+    expect(embedder.dimension).toBe(512);
+    expect(embedder.fingerprint).toBe('lexical-v1:d512:u1:b0.5:c1:n3-5');
   });
 
   it('is deterministic across calls and instances', async () => {
@@ -27,7 +27,7 @@ describe('createLexicalEmbedder', () => {
 
   it('never changes its vectors without a new fingerprint (golden digest)', () => {
     // If this fails, the algorithm changed: bump `lexical-v1` in the fingerprint, then update the digest.
-    const v = embedder.embedSync('Caroline: I went to a LGBTQ support group yesterday');
+    const v = createLexicalEmbedder({ dimension: 1024 }).embedSync('Caroline: I went to a LGBTQ support group yesterday');
     const digest = createHash('sha256').update(v.map((x) => x.toFixed(6)).join(',')).digest('hex').slice(0, 16);
     expect(digest).toBe('9f7879b092a3fa63');
   });
@@ -35,7 +35,7 @@ describe('createLexicalEmbedder', () => {
   it('returns L2-normalised vectors of the configured dimension', async () => {
     const vectors = await embedder.embed(['short', 'Melanie painted a lake sunrise last year.', 'the weather is nice']);
     for (const v of vectors) {
-      expect(v).toHaveLength(1024);
+      expect(v).toHaveLength(512);
       expect(norm(v)).toBeCloseTo(1, 10);
     }
   });
@@ -50,8 +50,9 @@ describe('createLexicalEmbedder', () => {
   });
 
   it('matches spelling variants through character n-grams', () => {
-    const withChars = createLexicalEmbedder();
-    const wordsOnly = createLexicalEmbedder({ charNgramWeight: 0 });
+    // At 1024 dimensions hashing noise (~0.03) is well below the thresholds.
+    const withChars = createLexicalEmbedder({ dimension: 1024 });
+    const wordsOnly = createLexicalEmbedder({ dimension: 1024, charNgramWeight: 0 });
     const pair = (e: typeof withChars, a: string, b: string) => cosine(e.embedSync(a), e.embedSync(b));
     for (const [a, b] of [
       ['destress', 'de-stress'],
@@ -84,7 +85,7 @@ describe('createLexicalEmbedder', () => {
   it('changes the fingerprint with every option that changes vectors', () => {
     const variants: LexicalEmbedderOptions[] = [
       {},
-      { dimension: 512 },
+      { dimension: 1024 },
       { unigramWeight: 0.5 },
       { bigramWeight: 0 },
       { charNgramWeight: 0.25 },
@@ -93,7 +94,7 @@ describe('createLexicalEmbedder', () => {
     ];
     const fingerprints = variants.map((o) => createLexicalEmbedder(o).fingerprint);
     expect(new Set(fingerprints).size).toBe(variants.length);
-    expect(createLexicalEmbedder({ dimension: 1024, bigramWeight: 0.5 }).fingerprint).toBe(fingerprints[0]);
+    expect(createLexicalEmbedder({ dimension: 512, bigramWeight: 0.5 }).fingerprint).toBe(fingerprints[0]);
   });
 
   it('rejects invalid options with ValidationError', () => {
@@ -146,8 +147,8 @@ describe('createLexicalEmbedder', () => {
   });
 
   it('maps empty text to the constant null vector and keeps wordless text distinguishable', () => {
-    expect(embedder.embedSync('')).toEqual(nullVector(1024));
-    expect(embedder.embedSync('  \n')).toEqual(nullVector(1024));
+    expect(embedder.embedSync('')).toEqual(nullVector(512));
+    expect(embedder.embedSync('  \n')).toEqual(nullVector(512));
     expect(cosine(embedder.embedSync('How are you?'), embedder.embedSync('Who are they?'))).toBeLessThan(0.5);
     expect(cosine(embedder.embedSync('🎉'), embedder.embedSync('🎉'))).toBeCloseTo(1, 10);
     expect(cosine(embedder.embedSync('🎉'), embedder.embedSync('🐢'))).toBeLessThan(0.5);

@@ -24,7 +24,7 @@ export type StorageOption =
 export interface MemOSOptions {
   /** Storage backend (default: embedded SQLite at `./.memos/memos.db`). */
   storage?: StorageOption;
-  /** Embedder (default: the zero-dependency lexical embedder, 1024 dimensions). */
+  /** Embedder (default: the zero-dependency lexical embedder, 512 dimensions). */
   embedder?: Embedder;
   /** Reader that turns messages and documents into memories (default: fast mode, no LLM). */
   reader?: MemReader;

@@ -65,20 +65,18 @@ export function listVersions(conn: SqliteConnection, itemId: string): VersionRec
  * ordered by (from, to, type).
  */
 export function listEdges(conn: SqliteConnection, query: { cubeIds: string[]; ids?: string[]; types?: EdgeType[] }): MemoryEdge[] {
-  const clauses = [inJsonList('e.cube_id')];
-  const params: SQLInputValue[] = [JSON.stringify(query.cubeIds)];
-  if (query.ids !== undefined) {
-    clauses.push(`(${inJsonList('e.from_id')} or ${inJsonList('e.to_id')})`);
-    params.push(JSON.stringify(query.ids), JSON.stringify(query.ids));
+  const columns = 'e.from_id, e.to_id, e.type, e.cube_id, e.weight, e.created_at';
+  // With ids, the unary `+` keeps SQLite on the (from_id) / (to_id) indexes instead of scanning the cube.
+  const scope = (cube: string) => [inJsonList(cube), ...(query.types !== undefined ? [inJsonList('e.type')] : [])];
+  const scopeParams: SQLInputValue[] = [JSON.stringify(query.cubeIds), ...(query.types !== undefined ? [JSON.stringify(query.types)] : [])];
+  if (query.ids === undefined) {
+    const sql = `select ${columns} from edges e where ${scope('e.cube_id').join(' and ')} order by e.from_id, e.to_id, e.type`;
+    return conn.statement(sql).all(...scopeParams).map(rowToEdge);
   }
-  if (query.types !== undefined) {
-    clauses.push(inJsonList('e.type'));
-    params.push(JSON.stringify(query.types));
-  }
-  const sql =
-    `select e.from_id, e.to_id, e.type, e.cube_id, e.weight, e.created_at from edges e ` +
-    `where ${clauses.join(' and ')} order by e.from_id, e.to_id, e.type`;
-  return conn.statement(sql).all(...params).map(rowToEdge);
+  const ids = JSON.stringify(query.ids);
+  const side = (column: string) => `select ${columns} from edges e where ${[inJsonList(column), ...scope('+e.cube_id')].join(' and ')}`;
+  const sql = `${side('e.from_id')} union ${side('e.to_id')} order by 1, 2, 3`;
+  return conn.statement(sql).all(ids, ...scopeParams, ids, ...scopeParams).map(rowToEdge);
 }
 
 /** Audit records, oldest first (by `at`, then id), optionally by cube and/or item, at most `limit`. */

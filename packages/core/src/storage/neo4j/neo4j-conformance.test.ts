@@ -1,0 +1,35 @@
+import { afterAll, inject } from 'vitest';
+import { uniqueSuffix } from '../../testing/fixtures.ts';
+import { describeGraphStoreConformance } from '../../testing/graph-store-conformance.ts';
+import { describeVectorStoreConformance } from '../../testing/vector-store-conformance.ts';
+import { createNeo4jStorage } from './create-neo4j-storage.ts';
+
+const url = inject('neo4jUrl') || process.env.MEMOS_NEO4J_URL || '';
+if (url === '') throw new Error('No Neo4j server: run through vitest (test/global-setup.ts) or set MEMOS_NEO4J_URL');
+/** One namespace per file run: nothing of this file meets another file's data. */
+const namespace = `tconf_${uniqueSuffix()}`;
+
+describeGraphStoreConformance({
+  name: 'neo4j',
+  async create() {
+    const { graph } = createNeo4jStorage({ url, namespace });
+    await graph.setup();
+    return graph;
+  },
+});
+
+describeVectorStoreConformance({
+  name: 'neo4j (vector index)',
+  async create() {
+    const { vector } = createNeo4jStorage({ url, namespace, vectorIndex: true });
+    if (vector === undefined) throw new Error('vectorIndex: true must give a vector store');
+    await vector.setup();
+    return vector;
+  },
+});
+
+afterAll(async () => {
+  const storage = createNeo4jStorage({ url, namespace });
+  await storage.dropNamespace();
+  await storage.close();
+});

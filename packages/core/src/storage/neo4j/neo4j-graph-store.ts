@@ -1,0 +1,171 @@
+import { ClosedError } from '../../errors/closed-error.ts';
+import { ValidationError } from '../../errors/validation-error.ts';
+import type { GraphStore, KeywordQuery, KeywordStats, Neighbor, NeighborQuery, ScoredId, WriteBatch } from '../../spec/graph-store.ts';
+import type { MemCubeConfig, UserRecord } from '../../spec/mem-cube.ts';
+import type { AuditRecord, EdgeType, MemoryEdge, MemoryItem, VectorSyncState, VersionRecord } from '../../spec/memory-item.ts';
+import type { ItemFilter, ListQuery } from '../../spec/search.ts';
+import { isIsoTimestamp, validateItemFilter } from '../item-filter/validate-item-filter.ts';
+import { validateWriteBatch } from '../sqlite/validate-write-batch.ts';
+import type { Neo4jConnection } from './neo4j-connection.ts';
+import { countItems, getItems, getRecord, listAudit, listEdges, listItems, listRecords, listVersions, putRecord } from './neo4j-item-queries.ts';
+import { keywordSearch, keywordStats } from './neo4j-keyword.ts';
+import { neighbors } from './neo4j-neighbors.ts';
+import { requireCount, requireId, requireStrings } from './neo4j-validate.ts';
+import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from './neo4j-write.ts';
+
+/** Options of {@link Neo4jGraphStore}. */
+export interface Neo4jGraphStoreOptions {
+  /** The shared connection (see `createNeo4jStorage`). */
+  connection: Neo4jConnection;
+}
+
+const SYNC_STATES = new Set<string>(['pending', 'synced', 'failed', 'none']);
+
+/**
+ * The production {@link GraphStore} on Neo4j 5.26+ (Community is enough): memory items as
+ * `:Memory` nodes, typed relationships for edges, `:Version` / `:Audit` / `:User` / `:Cube` nodes,
+ * BM25 over a whitespace full-text index plus per-node term counts, graph expansion in one Cypher
+ * query. Every query is parameterised and restricted to the connection's namespace; `write` is one
+ * managed transaction (all or nothing). See `neo4j-schema.ts` for the data layout.
+ */
+export class Neo4jGraphStore implements GraphStore {
+  readonly backend = 'neo4j';
+  readonly #conn: Neo4jConnection;
+  #state: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(options: Neo4jGraphStoreOptions) {
+    this.#conn = options.connection;
+  }
+
+  /** Connects and creates the schema (idempotent; after a failure it can be called again). */
+  async setup(): Promise<void> {
+    if (this.#state === 'closed') throw new ClosedError('Neo4jGraphStore', 'closed');
+    await this.#conn.open(this);
+    this.#state = 'open';
+  }
+
+  /** Closes the store (idempotent); the driver closes when its last store does. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    await this.#conn.release(this);
+  }
+
+  async putUser(user: UserRecord): Promise<void> {
+    const conn = this.#open();
+    requireId(user, 'user');
+    await putRecord(conn, 'User', user.id, user);
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    return getRecord<UserRecord>(this.#open(), 'User', id);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return listRecords<UserRecord>(this.#open(), 'User');
+  }
+
+  async putCube(cube: MemCubeConfig): Promise<void> {
+    const conn = this.#open();
+    requireId(cube, 'cube');
+    await putRecord(conn, 'Cube', cube.id, cube);
+  }
+
+  async getCube(id: string): Promise<MemCubeConfig | undefined> {
+    return getRecord<MemCubeConfig>(this.#open(), 'Cube', id);
+  }
+
+  async listCubes(): Promise<MemCubeConfig[]> {
+    return listRecords<MemCubeConfig>(this.#open(), 'Cube');
+  }
+
+  async deleteCube(id: string): Promise<void> {
+    const conn = this.#open();
+    if (typeof id !== 'string') throw new ValidationError('id', 'must be a string');
+    await deleteCubeData(conn, id);
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    const conn = this.#open();
+    validateWriteBatch(batch);
+    await writeBatch(conn, batch);
+  }
+
+  async getItems(ids: string[]): Promise<MemoryItem[]> {
+    const conn = this.#open();
+    requireStrings(ids, 'ids');
+    return getItems(conn, ids);
+  }
+
+  async listItems(query: ListQuery): Promise<MemoryItem[]> {
+    const conn = this.#open();
+    validateItemFilter(query.filter);
+    requireCount(query.limit, 'limit');
+    requireCount(query.offset, 'offset');
+    if (query.order !== undefined && query.order !== 'createdAt' && query.order !== 'updatedAt') {
+      throw new ValidationError('order', 'must be createdAt or updatedAt');
+    }
+    if (query.direction !== undefined && query.direction !== 'asc' && query.direction !== 'desc') {
+      throw new ValidationError('direction', 'must be asc or desc');
+    }
+    return listItems(conn, query);
+  }
+
+  async countItems(filter: ItemFilter): Promise<number> {
+    const conn = this.#open();
+    validateItemFilter(filter);
+    return countItems(conn, filter);
+  }
+
+  async listVersions(itemId: string): Promise<VersionRecord[]> {
+    const conn = this.#open();
+    if (typeof itemId !== 'string') throw new ValidationError('itemId', 'must be a string');
+    return listVersions(conn, itemId);
+  }
+
+  async listEdges(query: { cubeIds: string[]; ids?: string[]; types?: EdgeType[] }): Promise<MemoryEdge[]> {
+    const conn = this.#open();
+    requireStrings(query.cubeIds, 'cubeIds');
+    if (query.ids !== undefined) requireStrings(query.ids, 'ids');
+    if (query.types !== undefined) requireStrings(query.types, 'types');
+    return listEdges(conn, query);
+  }
+
+  async listAudit(query: { cubeId?: string; itemId?: string; limit?: number }): Promise<AuditRecord[]> {
+    const conn = this.#open();
+    if (query.limit !== undefined) requireCount(query.limit, 'limit');
+    return listAudit(conn, query);
+  }
+
+  async keywordStats(query: { terms: string[]; filter: ItemFilter }): Promise<KeywordStats> {
+    return keywordStats(this.#open(), query);
+  }
+
+  async keywordSearch(query: KeywordQuery): Promise<ScoredId[]> {
+    return keywordSearch(this.#open(), query);
+  }
+
+  async neighbors(query: NeighborQuery): Promise<Neighbor[]> {
+    return neighbors(this.#open(), query);
+  }
+
+  async setVectorSyncState(ids: string[], state: VectorSyncState, embeddingModel?: string): Promise<void> {
+    const conn = this.#open();
+    requireStrings(ids, 'ids');
+    if (!SYNC_STATES.has(state)) throw new ValidationError('state', 'must be pending, synced, failed or none');
+    if (embeddingModel !== undefined && typeof embeddingModel !== 'string') throw new ValidationError('embeddingModel', 'must be a string');
+    await updateVectorSyncState(conn, ids, state, embeddingModel);
+  }
+
+  async touch(ids: string[], at: string): Promise<void> {
+    const conn = this.#open();
+    requireStrings(ids, 'ids');
+    if (!isIsoTimestamp(at)) throw new ValidationError('at', 'must be an ISO-8601 timestamp from Date.prototype.toISOString()');
+    await touchItems(conn, ids, at);
+  }
+
+  #open(): Neo4jConnection {
+    if (this.#state !== 'open') throw new ClosedError('Neo4jGraphStore', this.#state === 'new' ? 'not set up' : 'closed');
+    return this.#conn;
+  }
+}

@@ -1,0 +1,135 @@
+import { EDGE_TYPES, type AuditRecord, type EdgeType, type MemoryEdge, type MemoryItem, type VersionRecord } from '../../spec/memory-item.ts';
+import type { ItemFilter, ListQuery } from '../../spec/search.ts';
+import { compareStrings } from '../item-filter/compare-items.ts';
+import type { Neo4jConnection } from './neo4j-connection.ts';
+import { matchItems } from './neo4j-filter-cypher.ts';
+import { itemProjection, propsToAudit, propsToEdge, propsToItem, propsToVersion, uid } from './neo4j-item-props.ts';
+
+type Row = Record<string, unknown>;
+
+/** Items by id in the order asked (repeats repeated); unknown ids are left out. */
+export async function getItems(conn: Neo4jConnection, ids: readonly string[]): Promise<MemoryItem[]> {
+  if (ids.length === 0) return [];
+  const uids = [...new Set(ids)].map((id) => uid(conn.namespace, id));
+  const rows = await conn.query('getItems', `UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory RETURN ${itemProjection('m')} AS item`, {
+    uids,
+  });
+  const byId = new Map<string, MemoryItem>();
+  for (const row of rows) {
+    const item = propsToItem(row['item'] as Row);
+    byId.set(item.id, item);
+  }
+  return ids.flatMap((id) => {
+    const item = byId.get(id);
+    return item === undefined ? [] : [item];
+  });
+}
+
+/** Matching items ordered by `order` `direction`, then id in the same direction; `limit`/`offset` paginate. */
+export async function listItems(conn: Neo4jConnection, query: ListQuery): Promise<MemoryItem[]> {
+  if (query.limit <= 0) return [];
+  const match = matchItems(conn.namespace, query.filter);
+  if (match.empty) return [];
+  const field = query.order === 'updatedAt' ? 'updatedAt' : 'createdAt';
+  const direction = query.direction === 'desc' ? 'DESC' : 'ASC';
+  const int = conn.neo4j.int;
+  const rows = await conn.query(
+    'listItems',
+    `${match.where} WITH m ORDER BY m.${field} ${direction}, m.id ${direction} SKIP $offset LIMIT $limit RETURN ${itemProjection('m')} AS item`,
+    { ...match.params, offset: int(query.offset), limit: int(query.limit) },
+  );
+  return rows.map((row) => propsToItem(row['item'] as Row));
+}
+
+/** Number of items matching the filter. */
+export async function countItems(conn: Neo4jConnection, filter: ItemFilter): Promise<number> {
+  const match = matchItems(conn.namespace, filter);
+  if (match.empty) return 0;
+  const rows = await conn.query('countItems', `${match.where} RETURN count(m) AS n`, match.params);
+  return Number(rows[0]?.['n'] ?? 0);
+}
+
+/** Versions of one item, oldest (lowest version) first. */
+export async function listVersions(conn: Neo4jConnection, itemId: string): Promise<VersionRecord[]> {
+  const rows = await conn.query('listVersions', 'MATCH (x:Version) WHERE x.itemUid = $itemUid RETURN x {.*} AS v ORDER BY x.version ASC', {
+    itemUid: uid(conn.namespace, itemId),
+  });
+  return rows.map((row) => propsToVersion(row['v'] as Row));
+}
+
+const EDGE_RETURN = 'a.id AS from, b.id AS to, type(r) AS type, r.cubeId AS cubeId, r.weight AS weight, r.createdAt AS createdAt';
+
+/**
+ * Edges of the cubes, optionally only those touching `ids` (either end) and of `types`, ordered by
+ * (from, to, type). Without `ids`, one relationship-index seek per type (fixed statements).
+ */
+export async function listEdges(conn: Neo4jConnection, query: { cubeIds: string[]; ids?: string[]; types?: EdgeType[] }): Promise<MemoryEdge[]> {
+  const ns = conn.namespace;
+  if (query.cubeIds.length === 0 || query.ids?.length === 0 || query.types?.length === 0) return [];
+  const types = EDGE_TYPES.filter((type) => query.types === undefined || query.types.includes(type));
+  const rows =
+    query.ids !== undefined
+      ? await conn.query(
+          'listEdges',
+          'UNWIND $uids AS u MATCH (n:MemoryNode {uid: u})-[r]-() WHERE type(r) IN $types AND r.cubeId IN $cubeIds ' +
+            `WITH DISTINCT r MATCH (a)-[r]->(b) RETURN ${EDGE_RETURN}`,
+          { uids: [...new Set(query.ids)].map((id) => uid(ns, id)), types, cubeIds: query.cubeIds },
+        )
+      : await conn.query(
+          'listEdges',
+          // One relationship-index seek per type (types cannot be parameters; they come from EDGE_TYPES).
+          `CALL () { ${types
+            .map((type) => `MATCH (a:MemoryNode)-[r:${type}]->(b:MemoryNode) WHERE r.cubeId IN $cubeIds AND a.ns = $ns RETURN ${EDGE_RETURN}`)
+            .join(' UNION ALL ')} } RETURN *`,
+          { cubeIds: query.cubeIds, ns },
+        );
+  return rows
+    .map(propsToEdge)
+    .sort((x, y) => compareStrings(x.from, y.from) || compareStrings(x.to, y.to) || compareStrings(x.type, y.type));
+}
+
+/** Audit records, oldest first (by `at`, then id), optionally by cube and/or item, at most `limit`. */
+export async function listAudit(conn: Neo4jConnection, query: { cubeId?: string; itemId?: string; limit?: number }): Promise<AuditRecord[]> {
+  const clauses = ['a.ns = $ns'];
+  const params: Record<string, unknown> = { ns: conn.namespace };
+  if (query.cubeId !== undefined) {
+    clauses.push('a.cubeId = $cubeId');
+    params['cubeId'] = query.cubeId;
+  }
+  if (query.itemId !== undefined) {
+    clauses.push('a.itemId = $itemId');
+    params['itemId'] = query.itemId;
+  }
+  let limit = '';
+  if (query.limit !== undefined) {
+    limit = ' LIMIT $limit';
+    params['limit'] = conn.neo4j.int(query.limit);
+  }
+  const rows = await conn.query('listAudit', `MATCH (a:Audit) WHERE ${clauses.join(' AND ')} RETURN a {.*} AS a ORDER BY a.at ASC, a.id ASC${limit}`, params);
+  return rows.map((row) => propsToAudit(row['a'] as Row));
+}
+
+/** Upserts a `:User` or `:Cube` record (stored as JSON) by id. */
+export async function putRecord(conn: Neo4jConnection, label: 'User' | 'Cube', id: string, record: unknown): Promise<void> {
+  await conn.write(`put${label}`, async (tx) => {
+    await tx.run(`MERGE (x:${label} {uid: $uid}) SET x.ns = $ns, x.id = $id, x.record = $record`, {
+      uid: uid(conn.namespace, id),
+      ns: conn.namespace,
+      id,
+      record: JSON.stringify(record),
+    });
+  });
+}
+
+/** A `:User` or `:Cube` record by id, or undefined. */
+export async function getRecord<T>(conn: Neo4jConnection, label: 'User' | 'Cube', id: string): Promise<T | undefined> {
+  const rows = await conn.query(`get${label}`, `MATCH (x:${label} {uid: $uid}) RETURN x.record AS record`, { uid: uid(conn.namespace, id) });
+  const record = rows[0]?.['record'];
+  return typeof record === 'string' ? (JSON.parse(record) as T) : undefined;
+}
+
+/** Every `:User` or `:Cube` record of the namespace, ordered by id. */
+export async function listRecords<T>(conn: Neo4jConnection, label: 'User' | 'Cube'): Promise<T[]> {
+  const rows = await conn.query(`list${label}s`, `MATCH (x:${label}) WHERE x.ns = $ns RETURN x.record AS record ORDER BY x.id`, { ns: conn.namespace });
+  return rows.map((row) => JSON.parse(String(row['record'])) as T);
+}

@@ -1,0 +1,153 @@
+import type { WriteBatch } from '../../spec/graph-store.ts';
+import { EDGE_TYPES, type EdgeType, type VectorSyncState } from '../../spec/memory-item.ts';
+import type { Neo4jConnection } from './neo4j-connection.ts';
+import { auditProps, itemProps, uid, versionProps } from './neo4j-item-props.ts';
+
+/** Rows per `UNWIND` statement (bounds the size of one Bolt message and of one statement's state). */
+const UNWIND_CHUNK = 2000;
+/** Nodes or relationships removed per transaction by {@link deleteCubeData}. */
+const DELETE_CHUNK = 5000;
+
+const UPSERT_ITEMS = 'UNWIND $rows AS row MERGE (n:MemoryNode {uid: row.uid}) SET n = row, n:Memory';
+const REMOVE_EDGES =
+  'UNWIND $rows AS e MATCH (a:MemoryNode {uid: e.from})-[r]->(b:MemoryNode {uid: e.to}) WHERE type(r) = e.type DELETE r';
+/** One statement per relationship type: types cannot be parameters, so they come from EDGE_TYPES only. */
+const UPSERT_EDGES = new Map<EdgeType, string>(
+  EDGE_TYPES.map((type) => [
+    type,
+    'UNWIND $rows AS e ' +
+      'MERGE (a:MemoryNode {uid: e.fromUid}) ON CREATE SET a.ns = $ns, a.id = e.from ' +
+      'MERGE (b:MemoryNode {uid: e.toUid}) ON CREATE SET b.ns = $ns, b.id = e.to ' +
+      `MERGE (a)-[r:${type}]->(b) SET r.cubeId = e.cubeId, r.weight = e.weight, r.createdAt = e.createdAt`,
+  ]),
+);
+const UPSERT_VERSIONS =
+  'UNWIND $rows AS v ' +
+  'MERGE (n:MemoryNode {uid: v.itemUid}) ON CREATE SET n.ns = $ns, n.id = v.itemId ' +
+  'MERGE (x:Version {uid: v.uid}) SET x = v MERGE (n)-[:HAS_VERSION]->(x)';
+const UPSERT_AUDIT = 'UNWIND $rows AS a MERGE (x:Audit {uid: a.uid}) SET x = a';
+/** Deletes stub nodes (edge endpoints without an item) that lost their last relationship. */
+const DROP_STUBS = 'UNWIND $uids AS u MATCH (n:MemoryNode {uid: u}) WHERE NOT n:Memory AND NOT (n)--() DELETE n';
+
+/**
+ * Applies a validated batch in one managed write transaction, in the order SQLite uses: items
+ * (replaced by id, keyword fields rebuilt), edge removals, edge upserts (by from, to, type),
+ * versions (by item id and version), audit records (by id). Any error rolls everything back.
+ */
+export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Promise<void> {
+  const ns = conn.namespace;
+  const int = conn.neo4j.int;
+  const items = (batch.items ?? []).map(({ item, terms }) => itemProps(ns, item, terms, int));
+  const removed = (batch.removeEdges ?? []).map((e) => ({ from: uid(ns, e.from), to: uid(ns, e.to), type: e.type }));
+  const edgesByType = new Map<EdgeType, Record<string, unknown>[]>();
+  for (const e of batch.edges ?? []) {
+    const rows = edgesByType.get(e.type) ?? [];
+    rows.push({ from: e.from, to: e.to, fromUid: uid(ns, e.from), toUid: uid(ns, e.to), cubeId: e.cubeId, weight: e.weight, createdAt: e.createdAt });
+    edgesByType.set(e.type, rows);
+  }
+  const versions = (batch.versions ?? []).map((v) => versionProps(ns, v, int));
+  const audit = (batch.audit ?? []).map((a) => auditProps(ns, a));
+  if (items.length + removed.length + edgesByType.size + versions.length + audit.length === 0) return;
+  await conn.write('write', async (tx) => {
+    const run = async (cypher: string, rows: unknown[]) => {
+      for (let i = 0; i < rows.length; i += UNWIND_CHUNK) await tx.run(cypher, { rows: rows.slice(i, i + UNWIND_CHUNK), ns });
+    };
+    await run(UPSERT_ITEMS, items);
+    await run(REMOVE_EDGES, removed);
+    for (const type of EDGE_TYPES) await run(UPSERT_EDGES.get(type) as string, edgesByType.get(type) ?? []);
+    await run(UPSERT_VERSIONS, versions);
+    await run(UPSERT_AUDIT, audit);
+    if (removed.length > 0) await tx.run(DROP_STUBS, { uids: [...new Set(removed.flatMap((e) => [e.from, e.to]))] });
+  });
+}
+
+/** One step of {@link deleteCubeData}: removes at most `$limit` things, returns `deleted` (and stub candidates as `ends`). */
+const DELETE_CUBE_STEPS: readonly string[] = [
+  ...EDGE_TYPES.map(
+    (type) =>
+      `MATCH (a:MemoryNode)-[r:${type}]->(b:MemoryNode) WHERE r.cubeId = $cubeId AND a.ns = $ns ` +
+      'WITH a, r, b LIMIT $limit WITH a.uid AS from, b.uid AS to, r DELETE r ' +
+      'RETURN count(*) AS deleted, collect(from) + collect(to) AS ends',
+  ),
+  'MATCH (n:MemoryNode)-[:HAS_VERSION]->(x:Version) WHERE x.cubeId = $cubeId AND x.ns = $ns ' +
+    'WITH n.uid AS owner, x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted, collect(owner) AS ends',
+  'MATCH (x:Version) WHERE x.cubeId = $cubeId AND x.ns = $ns WITH x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted',
+  'MATCH (a:Audit) WHERE a.cubeId = $cubeId AND a.ns = $ns WITH a LIMIT $limit DELETE a RETURN count(*) AS deleted',
+  'MATCH (m:Memory) WHERE m.cubeId = $cubeId AND m.ns = $ns AND NOT (m)--() WITH m LIMIT $limit DELETE m RETURN count(*) AS deleted',
+  // An item another cube's edge or version still points at becomes a stub (SQLite keeps such edges).
+  'MATCH (m:Memory) WHERE m.cubeId = $cubeId AND m.ns = $ns WITH m LIMIT $limit ' +
+    'WITH m, m.uid AS u, m.ns AS n, m.id AS i REMOVE m:Memory SET m = {uid: u, ns: n, id: i} RETURN count(*) AS deleted',
+  'MATCH (c:Cube {uid: $cubeUid}) DELETE c RETURN count(*) AS deleted',
+];
+
+/**
+ * Removes a cube and everything in it: its edges (stub endpoints left without relationships too),
+ * versions, audit records, items and the cube record. Runs in transactions of at most
+ * {@link DELETE_CHUNK} removals each so that huge cubes fit in the server's memory; the cube record
+ * goes last, so an interrupted call is completed by calling it again.
+ */
+export async function deleteCubeData(conn: Neo4jConnection, cubeId: string): Promise<void> {
+  const params = { cubeId, ns: conn.namespace, cubeUid: uid(conn.namespace, cubeId), limit: conn.neo4j.int(DELETE_CHUNK) };
+  // Usually one transaction; a step that hits the chunk limit commits and the steps start over (done ones find nothing).
+  for (let more = true; more; ) {
+    more = await conn.write('deleteCube', async (tx) => {
+      for (const step of DELETE_CUBE_STEPS) {
+        const row = (await tx.run(step, params)).records[0];
+        const ends = row !== undefined && row.has('ends') ? (row.get('ends') as string[]) : [];
+        if (ends.length > 0) await tx.run(DROP_STUBS, { uids: [...new Set(ends)] });
+        if (Number(row?.get('deleted') ?? 0) >= DELETE_CHUNK) return true;
+      }
+      return false;
+    });
+  }
+}
+
+/** Increments `accessCount` and sets `lastAccessedAt` (no version, `updatedAt` unchanged); unknown ids are ignored. */
+export async function touchItems(conn: Neo4jConnection, ids: readonly string[], at: string): Promise<void> {
+  if (ids.length === 0) return;
+  const uids = [...new Set(ids)].map((id) => uid(conn.namespace, id));
+  await conn.write('touch', async (tx) => {
+    await tx.run(
+      'UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory SET m.accessCount = m.accessCount + 1, m.lastAccessedAt = $at',
+      { uids, at },
+    );
+  });
+}
+
+/** Sets `vectorSyncState` (and `embeddingModel` when given) without a version record. */
+export async function updateVectorSyncState(
+  conn: Neo4jConnection,
+  ids: readonly string[],
+  state: VectorSyncState,
+  embeddingModel: string | undefined,
+): Promise<void> {
+  if (ids.length === 0) return;
+  const uids = [...new Set(ids)].map((id) => uid(conn.namespace, id));
+  await conn.write('setVectorSyncState', async (tx) => {
+    await tx.run(
+      'UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory ' +
+        'SET m.vectorSyncState = $state, m.embeddingModel = coalesce($model, m.embeddingModel)',
+      { uids, state, model: embeddingModel ?? null },
+    );
+  });
+}
+
+/** Labels of every node a namespace owns (fixed list). */
+const NAMESPACE_LABELS = ['Version', 'Audit', 'User', 'Cube', 'MemoryVector', 'MemoryNode'] as const;
+
+/**
+ * Removes every node (and relationship) of the connection's namespace, in transactions of at most
+ * {@link DELETE_CHUNK} nodes (vector indexes and the shared schema stay). For tests and tenant removal.
+ */
+export async function deleteNamespaceData(conn: Neo4jConnection): Promise<void> {
+  const params = { ns: conn.namespace, limit: conn.neo4j.int(DELETE_CHUNK) };
+  for (const label of NAMESPACE_LABELS) {
+    for (;;) {
+      const deleted = await conn.write('dropNamespace', async (tx) => {
+        const result = await tx.run(`MATCH (n:${label}) WHERE n.ns = $ns WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted`, params);
+        return Number(result.records[0]?.get('deleted') ?? 0);
+      });
+      if (deleted < DELETE_CHUNK) break;
+    }
+  }
+}

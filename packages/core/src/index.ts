@@ -5,7 +5,7 @@ export { MemOS, createMemOS, CUBE_SCHEMA_VERSION } from './mos.ts';
 export type { MemOSOptions, StorageOption } from './mos/mos-options.ts';
 export type {
   AddInput, AuditInput, CreateCubeInput, CreateUserInput, CubeRef, DumpCubeInput, FilterInput, GetAllInput, InvalidateInput, ItemRef,
-  LoadCubeInput, RelateInput, RemoveInput, RollbackInput, SearchInput, ShareCubeInput, TimeInput, UpdateInput,
+  LoadCubeInput, RelateInput, RemoveInput, RepairInput, RollbackInput, SearchInput, ShareCubeInput, TimeInput, UpdateInput,
 } from './mos/mos-inputs.ts';
 export { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
 export { AS_OF_STATUSES } from './mos/resolve-filter.ts';
@@ -30,6 +30,8 @@ export { bm25Idf, DEFAULT_BM25, type Bm25Params } from './retrieval/bm25.ts';
 export { canAccess, type CubeAction } from './governance/access-control.ts';
 export { DUMP_FORMAT, DUMP_FORMAT_VERSION } from './cube/dump-format.ts';
 export type { DumpCubeResult } from './cube/dump-cube.ts';
+export type { CubeRepairReport } from './memory/textual/repair-vectors.ts';
+export { migrateCube, type MigrateCubeOptions, type MigrateCubeResult } from './cube/migrate-cube.ts';
 
 export { createLexicalEmbedder, createLlamaCppEmbedder } from './embedding/index.ts';
 export { createFastMemReader, parseChatTime, type ChatMessageInput, type DocumentInput, type MemoryDraft, type MemReader } from './extraction/index.ts';

@@ -7,11 +7,13 @@ import { ConflictError } from './errors/conflict-error.ts';
 import { EmbedderMismatchError } from './errors/embedder-mismatch-error.ts';
 import { ValidationError } from './errors/validation-error.ts';
 import { createFastMemReader, extractKeyTerms, type MemReader, type MemoryDraft } from './extraction/index.ts';
-import { readableCubes, requireCube, requireUser } from './governance/access-control.ts';
+import { canAccess, readableCubes, requireCube, requireUser } from './governance/access-control.ts';
 import { addMemories } from './memory/textual/add-memories.ts';
 import { deleteMemory, invalidateMemory, requireItem, rollbackMemory, updateMemory, type MemoryPatch } from './memory/textual/change-memory.ts';
 import type { MemoryContext } from './memory/textual/memory-context.ts';
+import { repairCubeVectors, type CubeRepairReport } from './memory/textual/repair-vectors.ts';
 import { auditRecord } from './memory/textual/version-record.ts';
+import { VectorRetry } from './mos/vector-retry.ts';
 import { createInputSchemas, type InputSchemas } from './mos/input-schemas.ts';
 import { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
 import type { MemOSOptions } from './mos/mos-options.ts';
@@ -46,6 +48,7 @@ export class MemOS {
   readonly #closeStorage: () => Promise<void>;
   readonly #trackAccess: boolean;
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #retry: VectorRetry | undefined;
   #state: 'new' | 'ready' | 'closed' = 'new';
   #setupPromise: Promise<void> | undefined;
 
@@ -79,6 +82,10 @@ export class MemOS {
       now: options.now ?? (() => new Date()),
       newId: options.newId ?? (() => uuidV7()),
     };
+    if (options.vectorRetry !== false) {
+      this.#retry = new VectorRetry({ ...options.vectorRetry, logger: this.#ctx.logger, repair: (cubeId) => this.#repairCube(cubeId) });
+      this.#ctx.onVectorFailure = (cubeIds) => this.#retry?.schedule(cubeIds);
+    }
   }
 
   /** Creates or migrates the storage schema (idempotent). */
@@ -97,6 +104,7 @@ export class MemOS {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    await this.#retry?.stop();
     await Promise.allSettled([...this.#locks.values()]);
     await this.#closeStorage();
   }
@@ -217,7 +225,7 @@ export class MemOS {
     return { items };
   }
 
-  /** Hybrid search (vector + BM25 + graph neighbours, fused with RRF) over the user's cubes. */
+  /** Hybrid search (vector + BM25 + graph neighbours, fused) over the user's cubes. */
   async search(input: Inputs.SearchInput): Promise<SearchResult> {
     const parsed = this.#parse('search', input);
     this.#ready();
@@ -320,6 +328,27 @@ export class MemOS {
     return this.graph.listAudit({ cubeId, ...(itemId ? { itemId } : {}), limit: limit ?? 1_000 });
   }
 
+  /**
+   * Reconciles vectors with the graph (the source of truth) for the user's cubes: re-embeds and
+   * upserts items whose vector is missing, pending or failed; removes orphan vectors. Idempotent.
+   */
+  async repair(input: Inputs.RepairInput): Promise<CubeRepairReport[]> {
+    const { userId, cubeIds } = this.#parse('repair', input);
+    this.#ready();
+    const user = await requireUser(this.graph, userId);
+    const cubes = cubeIds
+      ? await Promise.all(cubeIds.map(async (cubeId) => (await requireCube(this.graph, userId, cubeId, 'admin')).cube))
+      : (await this.graph.listCubes()).filter((cube) => canAccess(user, cube, 'admin'));
+    const reports: CubeRepairReport[] = [];
+    for (const cube of cubes) reports.push(await repairCubeVectors(this.#ctx, cube));
+    return reports;
+  }
+
+  /** Number of cubes waiting for a background vector retry (0 when the vector store is in sync). */
+  get pendingVectorRetries(): number {
+    return this.#retry?.pending ?? 0;
+  }
+
   // ---- dump / load ---------------------------------------------------------------------------
 
   /** Writes a cube as a portable directory (JSON Lines; embeddings optional). */
@@ -355,6 +384,12 @@ export class MemOS {
 
   #assertEmbedder(cube: MemCubeConfig): void {
     if (cube.embedder.fingerprint !== this.embedder.fingerprint) throw new EmbedderMismatchError(cube.id, cube.embedder.fingerprint, this.embedder.fingerprint);
+  }
+
+  async #repairCube(cubeId: string): Promise<boolean> {
+    const cube = await this.graph.getCube(cubeId);
+    if (!cube) return true;
+    return (await repairCubeVectors(this.#ctx, cube)).stillFailing === 0;
   }
 
   async #cubesFor(userId: string, cubeIds: string[] | undefined): Promise<MemCubeConfig[]> {

@@ -108,6 +108,7 @@ export function createInputSchemas(limits: MemosLimits) {
     relate: z.object({ userId: idSchema, from: idSchema, to: idSchema, type: z.enum(EDGE_TYPES as [EdgeType, ...EdgeType[]]), weight: z.number().min(0).max(1).finite().optional() }).strict(),
     dump: z.object({ userId: idSchema, cubeId: idSchema, dir: z.string().min(1), includeEmbeddings: z.boolean().optional() }).strict(),
     load: z.object({ userId: idSchema, dir: z.string().min(1), cubeId: idSchema.optional() }).strict(),
+    repair: z.object({ userId: idSchema, cubeIds: z.array(idSchema).min(1).optional() }).strict(),
     audit: z.object({ userId: idSchema, cubeId: idSchema, itemId: idSchema.optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   };
 }

@@ -168,3 +168,10 @@ export interface LoadCubeInput {
   /** Load under this cube id instead of the dumped one. */
   cubeId?: string;
 }
+
+export interface RepairInput {
+  /** Acting user: must own (or administer) every cube repaired. */
+  userId: string;
+  /** Cubes to repair (default: every cube the user administers). */
+  cubeIds?: string[];
+}

@@ -34,6 +34,13 @@ export interface MemOSOptions {
   limits?: Partial<MemosLimits>;
   /** Count accesses (accessCount, lastAccessedAt) of returned search hits (default true). */
   trackAccess?: boolean;
+  /**
+   * Retry of failed vector writes (the outbox is the items' `vectorSyncState`): after a failure the
+   * affected cubes are repaired in the background after `initialDelayMs` (default 1,000), doubling
+   * up to `maxDelayMs` (default 60,000) while the vector store keeps failing. `false` disables it
+   * (call `repair()` yourself).
+   */
+  vectorRetry?: { initialDelayMs?: number; maxDelayMs?: number } | false;
   /** Logger (default: silent). */
   logger?: Logger;
   /** Clock (default: `() => new Date()`); inject for deterministic tests. */

@@ -70,7 +70,7 @@ export interface SignalBreakdown {
 /** One search hit. */
 export interface SearchHit {
   item: MemoryItem;
-  /** Fused score (weighted reciprocal rank fusion). */
+  /** Fused score (score or rank fusion of the signals, see `HybridSearchConfig.fusion`). */
   score: number;
   signals: SignalBreakdown;
 }

@@ -34,3 +34,4 @@ export {
   type Fixtures,
   type VariedItemsOptions,
 } from './fixtures.ts';
+export { flakyVectorStore, type FlakyVectorStore } from './flaky-vector-store.ts';

@@ -10,4 +10,6 @@ export interface MemoryContext {
   now: () => Date;
   /** New ids (injectable for tests). */
   newId: () => string;
+  /** Told when a vector write failed (the items stay `failed`), so a retry can be scheduled. */
+  onVectorFailure?: (cubeIds: string[]) => void;
 }

@@ -25,6 +25,7 @@ export async function upsertVectors(ctx: MemoryContext, items: MemoryItem[], vec
   } catch (error) {
     ctx.logger.warn('vector upsert failed; items stay searchable by keyword and will be repaired', { ids: ids.length, error: String(error) });
     await markSync(ctx, items, 'failed');
+    ctx.onVectorFailure?.([...new Set(items.map((i) => i.cubeId))]);
     return;
   }
   await markSync(ctx, items, 'synced');

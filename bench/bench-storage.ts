@@ -1,13 +1,64 @@
-import type { StorageOption } from '@memos-js/core';
+import { createChromaVectorStore, createNeo4jStorage, type StorageOption } from '@memos-js/core';
 
 /** Backends the benchmarks can run on. */
-export const BENCH_BACKENDS = ['sqlite'] as const;
+export const BENCH_BACKENDS = ['sqlite', 'neo4j-chroma', 'neo4j'] as const;
+export type BenchBackend = (typeof BENCH_BACKENDS)[number];
+
+/** Server URLs for the server backends. */
+export interface BenchServers {
+  neo4jUrl?: string;
+  chromaUrl?: string;
+  /** Stops servers this process started. */
+  stop: () => Promise<void>;
+}
 
 /**
- * Storage for a benchmark run on the named backend (a fresh in-memory SQLite database for
- * `sqlite`). Server backends are added by the Neo4j/Chroma work; an unknown name is an error.
+ * Servers for the named backends: `MEMOS_NEO4J_URL` / `MEMOS_CHROMA_URL` when set, otherwise
+ * started by the project's own scripts (`scripts/services-lib.mjs`) and stopped by `stop()`.
  */
-export async function benchStorage(backend: string): Promise<{ storage: StorageOption; cleanup: () => Promise<void> }> {
+export async function benchServers(backends: string[]): Promise<BenchServers> {
+  for (const b of backends) if (!(BENCH_BACKENDS as readonly string[]).includes(b)) throw new Error(`unknown --backend ${JSON.stringify(b)}; expected ${BENCH_BACKENDS.join(', ')}`);
+  const needNeo4j = backends.some((b) => b.startsWith('neo4j'));
+  const needChroma = backends.includes('neo4j-chroma');
+  const servers: BenchServers = { stop: async () => {} };
+  if (process.env.MEMOS_NEO4J_URL) servers.neo4jUrl = process.env.MEMOS_NEO4J_URL;
+  if (process.env.MEMOS_CHROMA_URL) servers.chromaUrl = process.env.MEMOS_CHROMA_URL;
+  const which = [...(needNeo4j && !servers.neo4jUrl ? ['neo4j'] : []), ...(needChroma && !servers.chromaUrl ? ['chroma'] : [])];
+  if (which.length === 0) return servers;
+  // @ts-expect-error -- plain JS module of the repository's scripts (no type declarations)
+  const lib = (await import('../scripts/services-lib.mjs')) as { startServices: (o: object) => Promise<Record<string, { url: string }>>; stopServices: (s: object) => Promise<void> };
+  const state = await lib.startServices({ which, runId: `bench-${process.pid}`, watchPid: process.pid });
+  if (state['neo4j']) servers.neo4jUrl = state['neo4j'].url;
+  if (state['chroma']) servers.chromaUrl = state['chroma'].url;
+  servers.stop = () => lib.stopServices(state);
+  return servers;
+}
+
+/**
+ * Fresh, isolated storage for one benchmark run on the named backend: an in-memory SQLite
+ * database, or a new Neo4j namespace (+ Chroma collection prefix), removed by `cleanup()`.
+ */
+export async function benchStorage(backend: string, servers?: BenchServers): Promise<{ storage: StorageOption; cleanup: () => Promise<void> }> {
   if (backend === 'sqlite') return { storage: { kind: 'sqlite', path: ':memory:' }, cleanup: async () => {} };
-  throw new Error(`unknown --backend ${JSON.stringify(backend)}; expected one of ${BENCH_BACKENDS.join(', ')}`);
+  const tag = `bench_${process.pid}_${Date.now().toString(36)}`;
+  if (!servers?.neo4jUrl) throw new Error(`--backend ${backend} needs a Neo4j server (MEMOS_NEO4J_URL or benchServers)`);
+  const neo4j = createNeo4jStorage({ url: servers.neo4jUrl, namespace: tag, vectorIndex: backend === 'neo4j' });
+  if (backend === 'neo4j' && neo4j.vector) {
+    const vector = neo4j.vector;
+    return { storage: { kind: 'custom', graph: neo4j.graph, vector }, cleanup: async () => { await neo4j.dropNamespace(); await neo4j.close(); } };
+  }
+  if (backend === 'neo4j-chroma' && servers.chromaUrl) {
+    const chroma = createChromaVectorStore({ url: servers.chromaUrl, collectionPrefix: tag });
+    return {
+      storage: { kind: 'custom', graph: neo4j.graph, vector: chroma },
+      cleanup: async () => {
+        await neo4j.dropNamespace();
+        await neo4j.close();
+        await chroma.setup();
+        await chroma.dropCollections();
+        await chroma.close();
+      },
+    };
+  }
+  throw new Error(`--backend ${backend} needs ${backend === 'neo4j-chroma' ? 'a Chroma server' : 'Neo4j'}`);
 }

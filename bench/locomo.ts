@@ -5,14 +5,15 @@
  * for three retrievers in one run with the same embedder: full hybrid, BM25 only, vector only.
  *
  * Flags: --data PATH (default $MEMOS_LOCOMO_PATH or ../shared/data/locomo-dev.json),
- *        --backend sqlite, --out FILE (default bench/results/locomo-<backend>.json).
+ *        --backend sqlite|neo4j-chroma|neo4j (comma-separated: side by side in one run),
+ *        --out FILE (default bench/results/locomo-<backends>.json).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMemOS, type MemOS, type SignalWeights } from '@memos-js/core';
 import { benchArgs, printTable } from './bench-args.ts';
-import { benchStorage } from './bench-storage.ts';
+import { benchServers, benchStorage, type BenchServers } from './bench-storage.ts';
 import { evidenceOf, readLocomo, sessionsOf, turnText, type LocomoConversation } from './locomo-data.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,55 +51,85 @@ export function scoreRanking(ranked: string[], evidence: string[]): Metrics {
   return metrics;
 }
 
+interface LocomoRun {
+  backend: string;
+  embedder: string;
+  turns: number;
+  questions: number;
+  ingestMs: number;
+  results: Record<string, Metrics>;
+  latencyMs: Record<string, { p50: number; p95: number }>;
+}
+
+/** Ingests every conversation on one backend and scores every retriever. */
+export async function runLocomo(options: { backend: string; servers: BenchServers; conversations: LocomoConversation[] }): Promise<LocomoRun> {
+  const { conversations } = options;
+  const { storage, cleanup } = await benchStorage(options.backend, options.servers);
+  const mos = createMemOS({ storage, trackAccess: false });
+  try {
+    await mos.setup();
+    await mos.createUser({ id: 'bench', name: 'bench' });
+    const sums: Record<string, Metrics> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, {}]));
+    const latency: Record<string, number[]> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, []]));
+    let questions = 0;
+    let turns = 0;
+    const ingestStarted = performance.now();
+    const cubes = new Map<string, string>();
+    for (const conversation of conversations) {
+      cubes.set(conversation.sample_id, await ingestConversation(mos, 'bench', conversation));
+      turns += sessionsOf(conversation).reduce((n, s) => n + s.turns.length, 0);
+    }
+    const ingestMs = performance.now() - ingestStarted;
+    for (const conversation of conversations) {
+      const cubeId = cubes.get(conversation.sample_id) ?? '';
+      for (const qa of conversation.qa) {
+        const evidence = evidenceOf(qa);
+        if (qa.category === 5 || evidence.length === 0) continue;
+        questions += 1;
+        for (const [name, weights] of Object.entries(RETRIEVERS)) {
+          const { hits, timings } = await mos.search({ userId: 'bench', query: qa.question, cubeIds: [cubeId], topK: 20, weights });
+          latency[name]!.push(timings.storeMs);
+          const ranked = hits.map((h) => h.item.sources[0]?.messageId ?? '');
+          for (const [metric, value] of Object.entries(scoreRanking(ranked, evidence))) sums[name]![metric] = (sums[name]![metric] ?? 0) + value;
+        }
+      }
+    }
+    const results = Object.fromEntries(Object.entries(sums).map(([name, metrics]) => [name, Object.fromEntries(Object.entries(metrics).map(([m, v]) => [m, v / questions]))]));
+    const latencyMs = Object.fromEntries(Object.entries(latency).map(([n, xs]) => [n, { p50: percentile(xs, 0.5), p95: percentile(xs, 0.95) }]));
+    return { backend: options.backend, embedder: mos.embedder.fingerprint, turns, questions, ingestMs, results, latencyMs };
+  } finally {
+    await mos.close();
+    await cleanup();
+  }
+}
+
+function percentile(values: number[], q: number): number {
+  return [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
+}
+
 async function main(): Promise<void> {
   const args = benchArgs(['data']);
   const dataPath = resolve(args.data ?? process.env.MEMOS_LOCOMO_PATH ?? join(repoRoot, '..', 'shared', 'data', 'locomo-dev.json'));
   const conversations = await readLocomo(dataPath);
-  const { storage, cleanup } = await benchStorage(args.backend);
-  const mos = createMemOS({ storage, trackAccess: false });
-  await mos.setup();
-  await mos.createUser({ id: 'bench', name: 'bench' });
-
-  const sums: Record<string, Metrics> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, {}]));
-  const latency: Record<string, number[]> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, []]));
-  let questions = 0;
-  let turns = 0;
-  const ingestStarted = performance.now();
-  const cubes = new Map<string, string>();
-  for (const conversation of conversations) {
-    cubes.set(conversation.sample_id, await ingestConversation(mos, 'bench', conversation));
-    turns += sessionsOf(conversation).reduce((n, s) => n + s.turns.length, 0);
+  const backends = args.backend.split(',');
+  const servers = await benchServers(backends);
+  const runs: LocomoRun[] = [];
+  try {
+    for (const backend of backends) runs.push(await runLocomo({ backend, servers, conversations }));
+  } finally {
+    await servers.stop();
   }
-  const ingestMs = performance.now() - ingestStarted;
-
-  for (const conversation of conversations) {
-    const cubeId = cubes.get(conversation.sample_id) ?? '';
-    for (const qa of conversation.qa) {
-      const evidence = evidenceOf(qa);
-      if (qa.category === 5 || evidence.length === 0) continue;
-      questions += 1;
-      for (const [name, weights] of Object.entries(RETRIEVERS)) {
-        const { hits, timings } = await mos.search({ userId: 'bench', query: qa.question, cubeIds: [cubeId], topK: 20, weights });
-        latency[name]!.push(timings.totalMs);
-        const ranked = hits.map((h) => h.item.sources[0]?.messageId ?? '');
-        for (const [metric, value] of Object.entries(scoreRanking(ranked, evidence))) sums[name]![metric] = (sums[name]![metric] ?? 0) + value;
-      }
-    }
-  }
-  await mos.close();
-  await cleanup();
-
-  const results = Object.fromEntries(Object.entries(sums).map(([name, metrics]) => [name, Object.fromEntries(Object.entries(metrics).map(([m, v]) => [m, v / questions]))]));
-  const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
-  console.log(`LoCoMo evidence retrieval — ${conversations.length} conversations, ${turns} turns, ${questions} questions (category 5 skipped), backend ${args.backend}, embedder ${mos.embedder.fingerprint}`);
-  console.log(`ingest: ${(ingestMs / 1000).toFixed(2)} s (${(turns / (ingestMs / 1000)).toFixed(0)} turns/s, embedding included)\n`);
+  const first = runs[0]!;
+  console.log(`LoCoMo evidence retrieval — ${conversations.length} conversations, ${first.turns} turns, ${first.questions} questions (category 5 skipped), embedder ${first.embedder}`);
+  for (const run of runs) console.log(`ingest on ${run.backend}: ${(run.ingestMs / 1000).toFixed(2)} s (${(run.turns / (run.ingestMs / 1000)).toFixed(0)} turns/s, embedding included)`);
+  console.log();
   printTable(
-    ['retriever', ...KS.map((k) => `recall@${k}`), ...KS.map((k) => `anyhit@${k}`), 'search p50 ms', 'p95 ms'],
-    Object.entries(results).map(([name, m]) => [name, ...KS.map((k) => m[`recall@${k}`] ?? 0), ...KS.map((k) => m[`anyhit@${k}`] ?? 0), p(latency[name]!, 0.5), p(latency[name]!, 0.95)]),
+    ['backend', 'retriever', ...KS.map((k) => `recall@${k}`), ...KS.map((k) => `anyhit@${k}`), 'store p50 ms', 'store p95 ms'],
+    runs.flatMap((run) => Object.entries(run.results).map(([name, m]) => [run.backend, name, ...KS.map((k) => m[`recall@${k}`] ?? 0), ...KS.map((k) => m[`anyhit@${k}`] ?? 0), run.latencyMs[name]!.p50, run.latencyMs[name]!.p95])),
   );
-  const out = resolve(args.out ?? join(repoRoot, 'bench', 'results', `locomo-${args.backend}.json`));
+  const out = resolve(args.out ?? join(repoRoot, 'bench', 'results', `locomo-${backends.join('+')}.json`));
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ benchmark: 'locomo', date: new Date().toISOString(), dataPath, backend: args.backend, embedder: mos.embedder.fingerprint, conversations: conversations.length, turns, questions, ingestMs, results, latencyMs: Object.fromEntries(Object.entries(latency).map(([n, xs]) => [n, { p50: p(xs, 0.5), p95: p(xs, 0.95) }])) }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ benchmark: 'locomo', date: new Date().toISOString(), dataPath, conversations: conversations.length, runs }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
 }
 

@@ -2,14 +2,14 @@
  * Scale benchmark (`npm run bench:scale`): add throughput (items/s) and search latency p50/p95
  * at several corpus sizes, with embedding time separated from store time.
  *
- * Flags: --backend sqlite, --sizes 1000,10000, --queries 200, --batch 500, --out FILE.
+ * Flags: --backend sqlite|neo4j-chroma|neo4j (comma-separated: side by side), --sizes 1000,10000, --queries 200, --batch 500, --out FILE.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLexicalEmbedder, createMemOS, type Embedder } from '@memos-js/core';
 import { benchArgs, printTable } from './bench-args.ts';
-import { benchStorage } from './bench-storage.ts';
+import { benchServers, benchStorage, type BenchServers } from './bench-storage.ts';
 import { syntheticQueries, syntheticTurns } from './synthetic-corpus.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,8 +49,8 @@ export interface ScaleRow {
 }
 
 /** Runs one size on one backend. */
-export async function runScale(options: { backend: string; size: number; queries: number; batch: number }): Promise<ScaleRow> {
-  const { storage, cleanup } = await benchStorage(options.backend);
+export async function runScale(options: { backend: string; size: number; queries: number; batch: number; servers?: BenchServers }): Promise<ScaleRow> {
+  const { storage, cleanup } = await benchStorage(options.backend, options.servers);
   const embedder = timedEmbedder(createLexicalEmbedder());
   const mos = createMemOS({ storage, embedder, trackAccess: false });
   await mos.setup();
@@ -94,9 +94,14 @@ async function main(): Promise<void> {
   const args = benchArgs(['sizes', 'queries', 'batch']);
   const sizes = (args.sizes ?? '1000,10000').split(',').map(Number);
   const backends = args.backend.split(',');
+  const servers = await benchServers(backends);
   const rows: ScaleRow[] = [];
-  for (const size of sizes) {
-    for (const backend of backends) rows.push(await runScale({ backend, size, queries: Number(args.queries ?? 200), batch: Number(args.batch ?? 500) }));
+  try {
+    for (const size of sizes) {
+      for (const backend of backends) rows.push(await runScale({ backend, size, queries: Number(args.queries ?? 200), batch: Number(args.batch ?? 500), servers }));
+    }
+  } finally {
+    await servers.stop();
   }
   console.log(`Scale benchmark — lexical embedder, synthetic chat turns, add batches of ${args.batch ?? 500}, node ${process.version}\n`);
   printTable(

@@ -36,4 +36,6 @@ export { migrateCube, type MigrateCubeOptions, type MigrateCubeResult } from './
 export { createLexicalEmbedder, createLlamaCppEmbedder } from './embedding/index.ts';
 export { createFastMemReader, parseChatTime, type ChatMessageInput, type DocumentInput, type MemoryDraft, type MemReader } from './extraction/index.ts';
 export { createSqliteStorage } from './storage/sqlite/index.ts';
+export { createNeo4jStorage, type Neo4jStorage, type Neo4jStorageOptions } from './storage/neo4j/index.ts';
+export { createChromaVectorStore, type ChromaVectorStoreOptions } from './storage/chroma/index.ts';
 export { matchesFilter } from './storage/item-filter/matches-filter.ts';

@@ -19,7 +19,8 @@ export interface SpaceCollection {
 export interface ChromaSpacesOptions {
   client: ChromaClient;
   prefix: string;
-  efSearch: number;
+  /** HNSW settings of collections created here (`space` is always cosine). */
+  hnsw: { ef_search: number; ef_construction?: number; max_neighbors?: number };
   logger?: Logger | undefined;
 }
 
@@ -32,14 +33,14 @@ export interface ChromaSpacesOptions {
 export class ChromaSpaces {
   readonly #client: ChromaClient;
   readonly #prefix: string;
-  readonly #efSearch: number;
+  readonly #hnsw: ChromaSpacesOptions['hnsw'];
   readonly #logger: Logger | undefined;
   readonly #cache = new Map<string, Promise<SpaceCollection>>();
 
   constructor(options: ChromaSpacesOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix;
-    this.#efSearch = options.efSearch;
+    this.#hnsw = options.hnsw;
     this.#logger = options.logger;
   }
 
@@ -97,7 +98,7 @@ export class ChromaSpaces {
       collection = await this.#client.getOrCreateCollection({
         name,
         embeddingFunction: null,
-        configuration: { hnsw: { space: 'cosine', ef_search: this.#efSearch } },
+        configuration: { hnsw: { ...this.#hnsw, space: 'cosine' } },
         metadata: { fingerprint: space.fingerprint, dimension: space.dimension, memosLayout: CHROMA_LAYOUT },
       });
     } catch (error) {

@@ -21,7 +21,7 @@ const raw = new ChromaClient(parseChromaUrl(url));
 const stores: ChromaVectorStore[] = [];
 let n = 0;
 
-async function open(options: { batchSize?: number; url?: string } = {}): Promise<ChromaVectorStore> {
+async function open(options: { batchSize?: number; url?: string; efConstruction?: number; maxNeighbors?: number } = {}): Promise<ChromaVectorStore> {
   const store = createChromaVectorStore({ url, collectionPrefix, ...options });
   stores.push(store);
   await store.setup();
@@ -109,14 +109,14 @@ describe('ChromaVectorStore (real server)', () => {
   });
 
   it('names one collection per embedder fingerprint and records fingerprint and dimension', async () => {
-    const store = await open();
+    const store = await open({ efConstruction: 150, maxNeighbors: 24 });
     const s = space(5);
     await store.upsert({ space: s, records: records(2, 5, () => 'meta') });
     const name = store.collectionName(s);
     expect(name).toMatch(new RegExp(`^${collectionPrefix}_[0-9a-f]{16}$`));
     const collection = await raw.getCollection({ name });
     expect(collection.metadata).toStrictEqual({ fingerprint: s.fingerprint, dimension: 5, memosLayout: CHROMA_LAYOUT });
-    expect(collection.configuration).toMatchObject({ hnsw: { space: 'cosine', ef_search: 200 } });
+    expect(collection.configuration).toMatchObject({ hnsw: { space: 'cosine', ef_search: 200, ef_construction: 150, max_neighbors: 24 } });
     expect(store.collectionName({ ...s, dimension: 9 })).toBe(name);
     // Same fingerprint, another dimension: refused, by this store (cached) and by a fresh one (read from the server).
     const wrong = { ...s, dimension: 6 };

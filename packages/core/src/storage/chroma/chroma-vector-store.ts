@@ -48,7 +48,7 @@ export class ChromaVectorStore implements VectorStore {
   /** Prefix of the collections this store uses. */
   readonly collectionPrefix: string;
   readonly #options: ChromaVectorStoreOptions;
-  readonly #efSearch: number;
+  readonly #hnsw: { ef_search: number; ef_construction?: number; max_neighbors?: number };
   readonly #maxQueryResults: number;
   #state: 'new' | 'open' | 'closed' = 'new';
   #setup: Promise<void> | undefined;
@@ -62,7 +62,13 @@ export class ChromaVectorStore implements VectorStore {
     this.endpoint = parseChromaUrl(options.url);
     this.collectionPrefix = validateCollectionPrefix(options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX);
     validatePositiveInteger(options.batchSize, 'batchSize');
-    this.#efSearch = validatePositiveInteger(options.efSearch, 'efSearch') ?? DEFAULT_EF_SEARCH;
+    const efConstruction = validatePositiveInteger(options.efConstruction, 'efConstruction');
+    const maxNeighbors = validatePositiveInteger(options.maxNeighbors, 'maxNeighbors');
+    this.#hnsw = {
+      ef_search: validatePositiveInteger(options.efSearch, 'efSearch') ?? DEFAULT_EF_SEARCH,
+      ...(efConstruction === undefined ? {} : { ef_construction: efConstruction }),
+      ...(maxNeighbors === undefined ? {} : { max_neighbors: maxNeighbors }),
+    };
     this.#maxQueryResults = validatePositiveInteger(options.maxQueryResults, 'maxQueryResults') ?? DEFAULT_MAX_QUERY_RESULTS;
     this.#options = options;
   }
@@ -151,6 +157,7 @@ export class ChromaVectorStore implements VectorStore {
     await this.#run(request.space, 'deleteCube', false, (collection) => collection.delete({ where: { cubeId: request.cubeId } }));
   }
 
+  /** Pages through the cubes' records (`limit`/`offset` in batches); a consistent snapshot only while nobody writes them. */
   async listIds(request: { space: EmbedderInfo; cubeIds: string[] }): Promise<string[]> {
     this.#open();
     validateSpace(request.space);
@@ -230,13 +237,16 @@ export class ChromaVectorStore implements VectorStore {
       await client.heartbeat();
       serverMax = await client.getMaxBatchSize();
     } catch (error) {
+      if (isNotFound(error)) {
+        throw new StorageError('chroma', 'setup', `${this.#options.url} does not serve /api/v2 (Chroma server >= 1.0 is needed)`, { cause: error });
+      }
       throw toChromaStorageError(error, 'setup');
     }
     if (this.#state === 'closed') throw new ClosedError('ChromaVectorStore', 'closed');
     const limit = serverMax > 0 ? serverMax : Number.POSITIVE_INFINITY;
     this.#batchSize = Math.max(1, Math.min(options.batchSize ?? limit, limit, 100_000));
     this.#client = client;
-    this.#spaces = new ChromaSpaces({ client, prefix: this.collectionPrefix, efSearch: this.#efSearch, logger: options.logger });
+    this.#spaces = new ChromaSpaces({ client, prefix: this.collectionPrefix, hnsw: this.#hnsw, logger: options.logger });
     this.#state = 'open';
   }
 

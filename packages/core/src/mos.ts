@@ -25,6 +25,8 @@ import { DEFAULT_HYBRID_CONFIG, hybridSearch, LEXICAL_VECTOR_WEIGHT, type Hybrid
 import type {
   AuditRecord, Embedder, GraphStore, MemCubeConfig, MemoryEdge, MemoryItem, SearchResult, UserRecord, VectorStore, VersionRecord,
 } from './spec/index.ts';
+import { createChromaVectorStore } from './storage/chroma/index.ts';
+import { createNeo4jStorage } from './storage/neo4j/index.ts';
 import { createSqliteStorage } from './storage/sqlite/index.ts';
 import type * as Inputs from './mos/mos-inputs.ts';
 
@@ -59,6 +61,16 @@ export class MemOS {
       this.graph = sqlite.graph;
       this.vector = sqlite.vector;
       this.#closeStorage = () => sqlite.close();
+    } else if (storage.kind === 'neo4j') {
+      const neo4j = createNeo4jStorage({ ...storage.neo4j, vectorIndex: storage.chroma === undefined });
+      const vector = storage.chroma ? createChromaVectorStore(storage.chroma) : neo4j.vector;
+      if (!vector) throw new ValidationError('storage', 'needs a vector store');
+      this.graph = neo4j.graph;
+      this.vector = vector;
+      this.#closeStorage = async () => {
+        if (vector !== neo4j.vector) await vector.close();
+        await neo4j.close();
+      };
     } else {
       this.graph = storage.graph;
       this.vector = storage.vector;

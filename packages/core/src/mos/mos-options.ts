@@ -1,6 +1,8 @@
 import type { MemReader } from '../extraction/index.ts';
 import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
 import type { Embedder, GraphStore, Logger, VectorStore } from '../spec/index.ts';
+import type { ChromaVectorStoreOptions } from '../storage/chroma/chroma-options.ts';
+import type { Neo4jStorageOptions } from '../storage/neo4j/create-neo4j-storage.ts';
 import type { MemosLimits } from './limits.ts';
 
 /** Where memories live. Default: `{ kind: 'sqlite', path: './.memos/memos.db' }`. */
@@ -11,6 +13,13 @@ export type StorageOption =
       path: string;
       /** `full` (default): an acknowledged write survives a power loss; `normal`: survives a process crash. */
       synchronous?: 'full' | 'normal';
+    }
+  | {
+      kind: 'neo4j';
+      /** The Neo4j graph (source of truth): url, credentials, database, namespace. */
+      neo4j: Omit<Neo4jStorageOptions, 'vectorIndex'>;
+      /** Vectors in Chroma; when absent, Neo4j's own vector indexes serve them. */
+      chroma?: ChromaVectorStoreOptions;
     }
   | {
       kind: 'custom';

@@ -164,7 +164,8 @@ async function embedQuery(embedder: Embedder, query: string): Promise<number[]> 
  */
 async function filteredVectorSearch(request: HybridSearchRequest, vector: number[], candidates: number, items: Map<string, MemoryItem>) {
   const { graph, filter } = request;
-  let fetch = candidates * 2;
+  // Most candidates pass the filter (it mostly repeats the cube scope): start just above `candidates`.
+  let fetch = candidates + 10;
   for (;;) {
     const raw = await request.vector.query({ space: request.embedder, vector, topK: fetch, cubeIds: filter.cubeIds });
     if (raw.length === 0) return [];

@@ -1,5 +1,6 @@
 import { Neo4jConnection, type Neo4jConnectionOptions } from './neo4j-connection.ts';
 import { Neo4jGraphStore } from './neo4j-graph-store.ts';
+import { dropUnusedVectorSpaces, type DropUnusedVectorSpacesOptions } from './neo4j-vector-spaces.ts';
 import { Neo4jVectorStore } from './neo4j-vector-store.ts';
 import { deleteNamespaceData } from './neo4j-write.ts';
 
@@ -23,6 +24,11 @@ export interface Neo4jStorage {
    * vectors); the schema stays. Connects first if needed. For tests and tenant removal.
    */
   dropNamespace(): Promise<void>;
+  /**
+   * Drops the vector indexes of embedder spaces that hold no vector in any namespace (after
+   * `dropNamespace`, e.g. in tests); returns their names. See {@link DropUnusedVectorSpacesOptions}.
+   */
+  dropUnusedVectorSpaces(options?: DropUnusedVectorSpacesOptions): Promise<string[]>;
   /** Closes the stores and the driver (idempotent). */
   close(): Promise<void>;
 }
@@ -49,6 +55,10 @@ export function createNeo4jStorage(options: Neo4jStorageOptions): Neo4jStorage {
     async dropNamespace() {
       await connection.open();
       await deleteNamespaceData(connection);
+    },
+    async dropUnusedVectorSpaces(dropOptions) {
+      await connection.open();
+      return dropUnusedVectorSpaces(connection, dropOptions);
     },
     async close() {
       await graph.close();

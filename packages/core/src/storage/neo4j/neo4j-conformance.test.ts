@@ -31,5 +31,7 @@ describeVectorStoreConformance({
 afterAll(async () => {
   const storage = createNeo4jStorage({ url, namespace });
   await storage.dropNamespace();
+  // The throw-away embedder spaces of earlier runs (each test has its own); recent ones may be another run's, in flight.
+  await storage.dropUnusedVectorSpaces({ fingerprintPrefix: 'conformance/', olderThanMs: 15 * 60_000 });
   await storage.close();
 });

@@ -22,31 +22,31 @@ export function uid(ns: string, id: string): string {
   return `${ns}:${id}`;
 }
 
-/** A term that can go into the full-text index verbatim: letters and digits only (what `tokenize` emits). */
-const SAFE_TERM = /^[\p{L}\p{N}]{1,100}$/u;
+/** Postings pack `tf * POSTING_SHIFT + docLength` into one integer (one property read per posting). */
+export const POSTING_SHIFT = 2 ** 24;
 
-/**
- * The full-text token of a keyword term: the term itself when it is plain letters/digits, else
- * `h_` + a SHA-1 prefix. Tokens only find candidates; scores are computed from the exact `terms`
- * list, so a token collision can add a candidate but never change a result.
- */
-export function termToken(term: string): string {
-  return SAFE_TERM.test(term) ? term : `h_${sha1(term).slice(0, 32)}`;
+/** `uid` of the keyword term node of `term` in the (namespace, cube, status) partition: a SHA-1 (fixed length, any term). */
+export function termUid(ns: string, cubeId: string, status: string, term: string): string {
+  return sha1(`${ns}\u0000${cubeId}\u0000${status}\u0000${term}`);
 }
 
-/** Full-text scope token of a cube (namespace-qualified). */
-export function cubeToken(ns: string, cubeId: string): string {
-  return `c_${sha1(`${ns}\u0000${cubeId}`).slice(0, 24)}`;
+/** `uid` of the keyword counters of a (namespace, cube, status) partition (namespaces and statuses contain no `:`). */
+export function scopeUid(ns: string, cubeId: string, status: string): string {
+  return `${ns}:${status}:${cubeId}`;
 }
 
-/** Full-text scope token of a status (statuses are a fixed lower-case set). */
-export function statusToken(status: string): string {
-  return `s_${status}`;
+/** One posting of an item: the term node's uid, the term, and `tf * POSTING_SHIFT + docLength`. */
+export interface Posting {
+  uid: string;
+  term: string;
+  v: unknown;
 }
 
-/** Full-text scope token of a namespace. */
-export function namespaceToken(ns: string): string {
-  return `n_${ns}`;
+/** The postings of `item` with BM25 document `terms` (one per distinct term, in first-seen order). */
+export function itemPostings(ns: string, item: MemoryItem, terms: readonly string[], int: IntFn): Posting[] {
+  const counts = new Map<string, number>();
+  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+  return [...counts].map(([term, tf]) => ({ uid: termUid(ns, item.cubeId, item.status, term), term, v: int(tf * POSTING_SHIFT + terms.length) }));
 }
 
 /** `metaPairs` entry of a metadata key and a non-null value: `"key"=<JSON value>` (unambiguous, type-exact). */
@@ -59,12 +59,8 @@ export function metaKey(key: string): string {
   return JSON.stringify(key);
 }
 
-/** Every property of a `:Memory` node for `item` with BM25 document `terms` (absent optionals are null: removed by `SET n += `). */
-export function itemProps(ns: string, item: MemoryItem, terms: readonly string[], int: IntFn): Record<string, unknown> {
-  const counts = new Map<string, number>();
-  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
-  const distinct = [...counts.keys()];
-  const tokens = [...new Set(distinct.map(termToken))];
+/** Every property of a `:Memory` node for `item` with `docLength` BM25 terms (absent optionals are null: not set by `SET n = `). */
+export function itemProps(ns: string, item: MemoryItem, docLength: number, int: IntFn): Record<string, unknown> {
   const metadataEntries = Object.entries(item.metadata);
   return {
     uid: uid(ns, item.id),
@@ -97,11 +93,7 @@ export function itemProps(ns: string, item: MemoryItem, terms: readonly string[]
     embeddingModel: item.embeddingModel ?? null,
     vectorSyncState: item.vectorSyncState,
     payloadRef: item.payloadRef ?? null,
-    terms: distinct,
-    tfs: distinct.map((term) => int(counts.get(term) ?? 0)),
-    docLength: int(terms.length),
-    termText: tokens.join(' '),
-    scopeText: [namespaceToken(ns), cubeToken(ns, item.cubeId), statusToken(item.status)].join(' '),
+    docLength: int(docLength),
   };
 }
 

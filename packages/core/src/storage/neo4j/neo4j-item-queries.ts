@@ -71,15 +71,16 @@ export async function listEdges(conn: Neo4jConnection, query: { cubeIds: string[
     query.ids !== undefined
       ? await conn.query(
           'listEdges',
-          'UNWIND $uids AS u MATCH (n:MemoryNode {uid: u})-[r]-() WHERE type(r) IN $types AND r.cubeId IN $cubeIds ' +
+          // Typed pattern (types from EDGE_TYPES): the items' keyword postings and versions are not expanded.
+          `UNWIND $uids AS u MATCH (n:MemoryNode {uid: u})-[r:${types.join('|')}]-() WHERE r.cubeId IN $cubeIds ` +
             `WITH DISTINCT r MATCH (a)-[r]->(b) RETURN ${EDGE_RETURN}`,
-          { uids: [...new Set(query.ids)].map((id) => uid(ns, id)), types, cubeIds: query.cubeIds },
+          { uids: [...new Set(query.ids)].map((id) => uid(ns, id)), cubeIds: query.cubeIds },
         )
       : await conn.query(
           'listEdges',
           // One relationship-index seek per type (types cannot be parameters; they come from EDGE_TYPES).
           `CALL () { ${types
-            .map((type) => `MATCH (a:MemoryNode)-[r:${type}]->(b:MemoryNode) WHERE r.cubeId IN $cubeIds AND a.ns = $ns RETURN ${EDGE_RETURN}`)
+            .map((type) => `MATCH (a)-[r:${type}]->(b) WHERE r.cubeId IN $cubeIds AND a.ns = $ns RETURN ${EDGE_RETURN}`)
             .join(' UNION ALL ')} } RETURN *`,
           { cubeIds: query.cubeIds, ns },
         );

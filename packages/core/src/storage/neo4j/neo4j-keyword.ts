@@ -1,68 +1,56 @@
 import type { KeywordQuery, KeywordStats, ScoredId } from '../../spec/graph-store.ts';
+import { MEMORY_STATUSES } from '../../spec/memory-item.ts';
 import type { ItemFilter } from '../../spec/search.ts';
 import { compareStrings } from '../item-filter/compare-items.ts';
 import { validateItemFilter } from '../item-filter/validate-item-filter.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
-import { compileItemFilter, matchItems } from './neo4j-filter-cypher.ts';
-import { cubeToken, namespaceToken, statusToken, termToken } from './neo4j-item-props.ts';
-import { KEYWORD_INDEX } from './neo4j-schema.ts';
+import { compileItemFilter, matchItems, type CypherFilter } from './neo4j-filter-cypher.ts';
+import { POSTING_SHIFT, scopeUid, termUid } from './neo4j-item-props.ts';
 import { requireStrings, validateKeywordQuery } from './neo4j-validate.ts';
 
 /*
- * Keyword (BM25) signal without a postings table. Each `:Memory` node stores its distinct BM25
- * terms (`terms`), their counts (`tfs`, parallel) and `docLength`; the full-text index
- * `memos_memory_keyword` (whitespace analyzer: tokens verbatim) covers `termText` (the distinct
- * terms as tokens) and `scopeText` (namespace, cube and status tokens). A Lucene query
- * `termText:(...) AND scopeText:(cubes) AND scopeText:(statuses)` finds the candidates of the usual
- * search filter inside Lucene; the exact filter then runs in Cypher and BM25 is computed in Cypher
- * from `terms`/`tfs`, summing in the order of the asked terms with the very expression of
- * `KeywordQuery`, so scores equal the reference (and SQLite) to the last bit. Lucene's own scores
- * are never used.
+ * Keyword (BM25) index as a graph, the Neo4j counterpart of SQLite's postings table. For every
+ * (namespace, cube, status) partition there is one `:Term` node per term and one `:KeywordScope`
+ * node counting the partition's items (`docCount`) and their terms (`totalLength`); each item has a
+ * `HAS_TERM` posting to each of its distinct terms, carrying `tf * 2^24 + docLength`.
+ *
+ * When the filter only restricts cubes and statuses (the MOS's usual search filter), statistics are
+ * O(partitions x terms): counters plus term-node degrees, which Neo4j keeps. Search expands the
+ * postings of the asked terms (no item is read) and returns them per term as lists; BM25 is summed
+ * here, in the order of the asked terms, with the very expression documented on `KeywordQuery`, so
+ * scores equal the reference and SQLite to the last bit. Any other filter field reads the items the
+ * postings lead to and applies the compiled filter to them.
  */
 
-/** Term tokens per Lucene query (Lucene caps a query at 1024 clauses). */
-const TERMS_PER_QUERY = 500;
-/** Above this many cubes the Lucene query restricts by namespace only (the Cypher filter still applies). */
-const MAX_CUBE_TOKENS = 256;
+/** Filter fields the partitions alone answer. */
+const FAST_FIELDS = new Set(['cubeIds', 'statuses']);
 
-/**
- * The Lucene queries (one per chunk of terms) whose union holds every item of `ns` matching
- * `filter` that contains one of `terms`; empty when nothing can match. Tokens are letters, digits
- * and `_` only, quoted, so no Lucene syntax can come from a term.
- */
-export function luceneQueries(ns: string, terms: readonly string[], filter: ItemFilter): string[] {
-  const tokens = [...new Set(terms.map(termToken))];
-  if (tokens.length === 0) return [];
-  const scope: string[] = [];
-  if (filter.cubeIds !== undefined && filter.cubeIds.length === 0) return [];
-  if (filter.cubeIds !== undefined && filter.cubeIds.length <= MAX_CUBE_TOKENS) {
-    scope.push(`scopeText:(${[...new Set(filter.cubeIds)].map((cubeId) => cubeToken(ns, cubeId)).join(' OR ')})`);
-  } else {
-    scope.push(`scopeText:${namespaceToken(ns)}`);
-  }
-  if (filter.statuses !== undefined) {
-    if (filter.statuses.length === 0) return [];
-    scope.push(`scopeText:(${[...new Set(filter.statuses)].map(statusToken).join(' OR ')})`);
-  }
-  const queries: string[] = [];
-  for (let i = 0; i < tokens.length; i += TERMS_PER_QUERY) {
-    const chunk = tokens.slice(i, i + TERMS_PER_QUERY).map((token) => `"${token}"`);
-    queries.push([`termText:(${chunk.join(' OR ')})`, ...scope].join(' AND '));
-  }
-  return queries;
+/** True when the partitions (cubes x statuses) alone decide which items match. */
+function isFast(filter: ItemFilter): boolean {
+  return filter.cubeIds !== undefined && Object.entries(filter).every(([key, value]) => value === undefined || FAST_FIELDS.has(key));
 }
 
-/** The candidates of {@link luceneQueries} as `m`, filtered exactly (Cypher prefix of a query). */
-function candidates(ns: string, filter: ItemFilter, terms: readonly string[]) {
-  const compiled = compileItemFilter(ns, filter);
-  const queries = luceneQueries(ns, terms, filter);
+/**
+ * Cypher selecting the `:Term` nodes of `terms` (as `t`, with `j` = index of the term in `terms`)
+ * in the partitions the filter allows: by uid when the cubes are known, else by term (index) and namespace.
+ */
+function selectTerms(ns: string, terms: readonly string[], filter: ItemFilter): { cypher: string; params: Record<string, unknown> } {
+  const statuses = filter.statuses === undefined ? MEMORY_STATUSES : [...new Set(filter.statuses)];
+  if (filter.cubeIds !== undefined) {
+    const cubes = [...new Set(filter.cubeIds)];
+    const rows = terms.flatMap((term, j) => cubes.flatMap((cubeId) => statuses.map((status) => ({ uid: termUid(ns, cubeId, status, term), j }))));
+    return { cypher: 'UNWIND $termRows AS r MATCH (t:Term {uid: r.uid}) WITH t, r.j AS j', params: { termRows: rows } };
+  }
+  const byStatus = filter.statuses === undefined ? '' : ' AND t.status IN $termStatuses';
   return {
-    empty: compiled.empty || queries.length === 0,
-    cypher:
-      'UNWIND $queries AS q CALL db.index.fulltext.queryNodes($index, q) YIELD node ' +
-      `WITH DISTINCT node AS m WHERE ${compiled.where}`,
-    params: { ...compiled.params, queries, index: KEYWORD_INDEX },
+    cypher: `UNWIND range(0, size($terms) - 1) AS j MATCH (t:Term) WHERE t.term = $terms[j] AND t.ns = $termNs${byStatus} WITH t, j`,
+    params: { terms, termNs: ns, termStatuses: statuses },
   };
+}
+
+/** `WHERE` over the posting's item `m` (slow path only). */
+function itemCondition(compiled: CypherFilter, fast: boolean): string {
+  return fast ? '' : ` WHERE ${compiled.where}`;
 }
 
 /** Corpus statistics (document count, total length, document frequencies) over the filter. */
@@ -70,23 +58,37 @@ export async function keywordStats(conn: Neo4jConnection, query: { terms: string
   requireStrings(query.terms, 'terms');
   validateItemFilter(query.filter);
   const ns = conn.namespace;
+  const { filter } = query;
   const distinct = [...new Set(query.terms)];
   const df: Record<string, number> = {};
   for (const term of distinct) df[term] = 0;
-  const match = matchItems(ns, query.filter);
-  if (match.empty) return { docCount: 0, totalLength: 0, df };
-  const found = candidates(ns, query.filter, distinct);
-  // One statement (one snapshot, one round trip): totals over the filter, df over the candidates.
-  const dfPart = found.empty
-    ? 'RETURN [] AS dfs'
-    : `${found.cypher} UNWIND [t IN m.terms WHERE t IN $terms] AS t WITH t, count(*) AS df RETURN collect([t, df]) AS dfs`;
-  const rows = await conn.query(
-    'keywordStats',
-    `CALL () { ${match.where} RETURN count(m) AS n, sum(m.docLength) AS total } CALL () { ${dfPart} } RETURN n, total, dfs`,
-    { ...match.params, ...found.params, terms: distinct },
-  );
+  const compiled = compileItemFilter(ns, filter);
+  if (compiled.empty) return { docCount: 0, totalLength: 0, df };
+  const fast = isFast(filter);
+  const selection = selectTerms(ns, distinct, filter);
+  let totals: string;
+  let params: Record<string, unknown> = { ...selection.params };
+  if (fast) {
+    const cubes = [...new Set(filter.cubeIds)];
+    const statuses = filter.statuses === undefined ? MEMORY_STATUSES : [...new Set(filter.statuses)];
+    params['scopes'] = cubes.flatMap((cubeId) => statuses.map((status) => scopeUid(ns, cubeId, status)));
+    totals = 'UNWIND $scopes AS su MATCH (s:KeywordScope {uid: su}) RETURN sum(s.docCount) AS n, sum(s.totalLength) AS total';
+  } else {
+    const match = matchItems(ns, filter);
+    params = { ...params, ...match.params };
+    totals = `${match.where} RETURN count(m) AS n, sum(m.docLength) AS total`;
+  }
+  // df: the term nodes' degrees (fast path), or the matching items the postings lead to.
+  const dfPart = fast
+    ? `${selection.cypher} WITH j, sum(COUNT { (t)<-[:HAS_TERM]-() }) AS df RETURN collect([j, df]) AS dfs`
+    : `${selection.cypher} MATCH (t)<-[:HAS_TERM]-(m)${itemCondition(compiled, fast)} WITH j, count(*) AS df RETURN collect([j, df]) AS dfs`;
+  const dfCypher = distinct.length === 0 ? 'RETURN [] AS dfs' : dfPart;
+  const rows = await conn.query('keywordStats', `CALL () { ${totals} } CALL () { ${dfCypher} } RETURN n, total, dfs`, {
+    ...params,
+    ...(fast ? {} : compiled.params),
+  });
   const row = rows[0];
-  for (const [term, count] of (row?.['dfs'] as [string, number][] | undefined) ?? []) df[String(term)] = Number(count);
+  for (const [j, count] of (row?.['dfs'] as [number, number][] | undefined) ?? []) df[distinct[Number(j)] as string] = Number(count);
   return { docCount: Number(row?.['n'] ?? 0), totalLength: Number(row?.['total'] ?? 0), df };
 }
 
@@ -95,26 +97,59 @@ export async function keywordSearch(conn: Neo4jConnection, query: KeywordQuery):
   validateKeywordQuery(query);
   const terms = Object.keys(query.weights);
   if (terms.length === 0 || query.limit === 0) return [];
-  const found = candidates(conn.namespace, query.filter, terms);
-  if (found.empty) return [];
-  const params = {
-    ...found.params,
-    qterms: terms,
-    qweights: terms.map((term) => query.weights[term] ?? 0),
-    k1: query.k1,
-    b: query.b,
-    avg: query.avgDocLength,
-    limit: conn.neo4j.int(query.limit),
-  };
-  // tf per asked term (0 when absent), then the KeywordQuery expression summed in the asked order.
-  const cypher =
-    `${found.cypher} ` +
-    'WITH m, [j IN range(0, size($qterms) - 1) | coalesce(head([i IN range(0, size(m.terms) - 1) WHERE m.terms[i] = $qterms[j] | m.tfs[i]]), 0)] AS tf ' +
-    'WHERE any(x IN tf WHERE x > 0) ' +
-    'WITH m.id AS id, reduce(s = 0.0, j IN range(0, size(tf) - 1) | CASE WHEN tf[j] > 0 ' +
-    'THEN s + $qweights[j] * tf[j] * ($k1 + 1) / (tf[j] + $k1 * (1 - $b + $b * m.docLength / $avg)) ELSE s END) AS score ' +
-    'RETURN id, score ORDER BY score DESC, id ASC LIMIT $limit';
-  const hits = (await conn.query('keywordSearch', cypher, params)).map((row) => ({ id: String(row['id']), score: Number(row['score']) }));
-  // Neo4j already ordered them; re-sort with the reference comparator (code-unit id order) to be exact.
-  return hits.sort((x, y) => y.score - x.score || compareStrings(x.id, y.id));
+  const ns = conn.namespace;
+  const compiled = compileItemFilter(ns, query.filter);
+  if (compiled.empty) return [];
+  const fast = isFast(query.filter);
+  const selection = selectTerms(ns, terms, query.filter);
+  // Postings per asked term: the items' internal ids and `tf * 2^24 + docLength` (no item property is read on the fast path).
+  const rows = await conn.query(
+    'keywordSearch',
+    `${selection.cypher} MATCH (t)<-[p:HAS_TERM]-(m)${itemCondition(compiled, fast)} ` +
+      'WITH j, collect(id(m)) AS nodes, collect(p.v) AS postings RETURN j, nodes, postings',
+    { ...selection.params, ...(fast ? {} : compiled.params) },
+  );
+  const { k1, b, avgDocLength } = query;
+  const scores = new Map<number, number>();
+  // Terms in the asked order: each item's sum then adds its terms in that order, exactly like the reference.
+  for (const row of rows.sort((x, y) => Number(x['j']) - Number(y['j']))) {
+    const weight = query.weights[terms[Number(row['j'])] as string] ?? 0;
+    const nodes = row['nodes'] as number[];
+    const postings = row['postings'] as number[];
+    for (let i = 0; i < nodes.length; i += 1) {
+      const packed = postings[i] as number;
+      const tf = Math.floor(packed / POSTING_SHIFT);
+      const len = packed - tf * POSTING_SHIFT;
+      const score = (weight * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avgDocLength));
+      const node = nodes[i] as number;
+      const current = scores.get(node);
+      scores.set(node, current === undefined ? score : current + score);
+    }
+  }
+  return topByScore(conn, scores, query.limit);
+}
+
+/**
+ * The best `limit` of `scores` (internal node id -> score), ties by item id ascending. Only the
+ * candidates that can make the cut (the top `limit` plus everything tied with the last) are
+ * resolved to item ids, in one more query.
+ */
+async function topByScore(conn: Neo4jConnection, scores: Map<number, number>, limit: number): Promise<ScoredId[]> {
+  if (scores.size === 0) return [];
+  const entries = [...scores].sort((x, y) => y[1] - x[1]);
+  let cut = Math.min(limit, entries.length);
+  const threshold = entries[cut - 1]?.[1];
+  while (cut < entries.length && entries[cut]?.[1] === threshold) cut += 1;
+  const candidates = entries.slice(0, cut);
+  const rows = await conn.query('keywordSearch', 'UNWIND $nodes AS n MATCH (m:Memory) WHERE id(m) = n RETURN n, m.id AS id', {
+    nodes: candidates.map(([node]) => conn.neo4j.int(node)),
+  });
+  const ids = new Map<number, string>(rows.map((row) => [Number(row['n']), String(row['id'])]));
+  return candidates
+    .flatMap(([node, score]) => {
+      const id = ids.get(node);
+      return id === undefined ? [] : [{ id, score }];
+    })
+    .sort((x, y) => y.score - x.score || compareStrings(x.id, y.id))
+    .slice(0, limit);
 }

@@ -7,14 +7,19 @@ import { EDGE_TYPES } from '../../spec/memory-item.ts';
  * Nodes (every one carries `ns`, the store's namespace, and a unique `uid` that starts with `ns:`):
  * - `:MemoryNode {uid: ns:id, ns, id}`: anything an edge or a version can point at. A node that also
  *   has the label `:Memory` is a memory item with every MemoryItem property (tags as a list,
- *   metadata/sources as JSON, plus `metaPairs`/`metaKeys` for metadata filters and the keyword fields
- *   `terms`/`tfs`/`docLength`/`termText`/`scopeText`). A `:MemoryNode` without `:Memory` is a stub: an
- *   edge endpoint whose item is not (or no longer) stored, as SQLite's edge table allows.
+ *   metadata/sources as JSON, plus `metaPairs`/`metaKeys` for metadata filters and `docLength`). A
+ *   `:MemoryNode` without `:Memory` is a stub: an edge endpoint whose item is not (or no longer)
+ *   stored, as SQLite's edge table allows.
+ * - Keyword index (see neo4j-keyword.ts): `:Term {uid, ns, cubeId, status, term}`, one per term and
+ *   (namespace, cube, status) partition, with one `(:Memory)-[:HAS_TERM {v: tf * 2^24 + docLength}]->(:Term)`
+ *   posting per distinct term of an item; `:KeywordScope {uid: ns:status:cubeId, docCount, totalLength}`
+ *   counters per partition.
  * - `:Version {uid: ns:itemId#version}` linked `(:MemoryNode)-[:HAS_VERSION]->(:Version)`;
  *   `:Audit {uid: ns:id}`; `:User {uid}`; `:Cube {uid}` (records as JSON in `record`).
  * - `:MemoryVector {uid: ns:space:id}` (one per item and embedder space, only with `vectorIndex`) and
  *   `:MemoryVectorSpace {name}` (one per space, shared by every namespace).
- * Relationships: one type per EDGE_TYPES entry, `{cubeId, weight, createdAt}`.
+ * Relationships: one type per EDGE_TYPES entry, `{cubeId, weight, createdAt}`; plus `HAS_VERSION` and
+ * `HAS_TERM` (never traversed as memory edges).
  */
 
 /** Allowed namespace names: they become part of keys and of full-text tokens, never of Cypher text. */
@@ -22,9 +27,6 @@ export const NAMESPACE_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
 
 /** The namespace used when none is configured. */
 export const DEFAULT_NAMESPACE = 'memos';
-
-/** Name of the full-text index that finds keyword candidates. */
-export const KEYWORD_INDEX = 'memos_memory_keyword';
 
 /** Checks a namespace name against {@link NAMESPACE_PATTERN}. */
 export function validateNamespace(namespace: unknown): string {
@@ -63,6 +65,9 @@ export const SCHEMA_STATEMENTS: readonly SchemaStatement[] = [
   unique('memos_cube_uid', 'Cube', 'uid'),
   unique('memos_vector_uid', 'MemoryVector', 'uid'),
   unique('memos_vector_space_name', 'MemoryVectorSpace', 'name'),
+  unique('memos_term_uid', 'Term', 'uid'),
+  unique('memos_keyword_scope_uid', 'KeywordScope', 'uid'),
+  range('memos_memory_cube', 'Memory', 'cubeId'),
   range('memos_memory_cube_status', 'Memory', 'cubeId', 'status'),
   range('memos_memory_owner', 'Memory', 'ownerId'),
   range('memos_memory_status', 'Memory', 'status'),
@@ -78,18 +83,14 @@ export const SCHEMA_STATEMENTS: readonly SchemaStatement[] = [
   range('memos_user_ns', 'User', 'ns'),
   range('memos_cube_ns', 'Cube', 'ns'),
   range('memos_vector_cube', 'MemoryVector', 'cubeId'),
+  range('memos_term_term', 'Term', 'term'),
+  range('memos_term_cube', 'Term', 'cubeId'),
+  range('memos_keyword_scope_cube', 'KeywordScope', 'cubeId'),
   ...EDGE_TYPES.map((type) => ({
     name: `memos_edge_${type.toLowerCase()}_cube`,
     kind: 'index' as const,
     cypher: `CREATE INDEX memos_edge_${type.toLowerCase()}_cube IF NOT EXISTS FOR ()-[r:${type}]-() ON (r.cubeId)`,
   })),
-  {
-    name: KEYWORD_INDEX,
-    kind: 'index',
-    cypher:
-      `CREATE FULLTEXT INDEX ${KEYWORD_INDEX} IF NOT EXISTS FOR (n:Memory) ON EACH [n.termText, n.scopeText] ` +
-      "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: false}}",
-  },
 ];
 
 /** Neo4j error codes that mean "an equivalent index or constraint already exists" (a concurrent setup won). */

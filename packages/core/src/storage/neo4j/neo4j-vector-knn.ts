@@ -3,10 +3,18 @@ import { compareStrings } from '../item-filter/compare-items.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import type { Neo4jVectorSpace } from './neo4j-vector-store.ts';
 
-/** First number of neighbours asked from the index: enough for the usual top-10 within one of a few cubes. */
-const MIN_K = 100;
+/** Fewest neighbours asked from the index (small `k`s make HNSW less exact). */
+const MIN_K = 20;
 /** Beyond this `k` the cubes are scanned exactly instead (the index returns a whole-database top-k). */
 const MAX_K = 4096;
+
+/**
+ * Share of an index's neighbours that passed the namespace/cube filter in the last query, per
+ * index (kept by the store): the next query asks for `(topK + 1) / share` neighbours, so one round
+ * trip usually suffices both for a store that holds only the queried cubes (share 1) and for a
+ * shared database.
+ */
+export type ShareMemory = Map<string, number>;
 
 /** Neo4j's cosine score is `(1 + cos) / 2`; MemOS scores are cosine similarity. */
 function toCosine(score: number): number {
@@ -15,20 +23,23 @@ function toCosine(score: number): number {
 
 /**
  * The `topK` nearest vectors of the space within `cubeIds` (namespace of `conn`), best first, ties
- * by id. The vector index is global (every namespace and cube), so it is asked for `k` >= 100
- * neighbours, which are then filtered; `k` grows 4x while fewer than `topK` hits remain or the hit
- * after the cut ties with the last one (so ties are ordered by id exactly), until the index runs
- * out of vectors. Past {@link MAX_K}, the cubes' vectors are scanned with
- * `vector.similarity.cosine` (exact, for very selective cube filters).
+ * by id. The vector index is global (every namespace and cube), so it is asked for more neighbours
+ * than `topK` (scaled by the share that passed the filter last time), which are then filtered; `k`
+ * grows 4x while fewer than `topK` hits remain or the hit after the cut ties with the last one (so
+ * ties are ordered by id exactly), until the index runs out of vectors. Past {@link MAX_K}, the
+ * cubes' vectors are scanned with `vector.similarity.cosine` (exact, for very selective cube
+ * filters). The index is HNSW: approximate, like every vector index, though exact on small sets.
  */
 export async function knnQuery(
   conn: Neo4jConnection,
   space: Neo4jVectorSpace,
   request: { vector: number[]; topK: number; cubeIds: string[] },
+  lastShare: ShareMemory,
 ): Promise<ScoredId[]> {
   const { vector, topK, cubeIds } = request;
   const ns = conn.namespace;
-  let k = Math.min(Math.max(MIN_K, topK * 4 + 1), MAX_K);
+  const share = lastShare.get(space.index) ?? 1;
+  let k = Math.min(Math.max(MIN_K, Math.ceil(((topK + 1) / share) * 1.1)), MAX_K);
   for (;;) {
     const [row] = await conn.query(
       'query',
@@ -39,6 +50,7 @@ export async function knnQuery(
     );
     const raw = Number(row?.['raw'] ?? 0);
     const hits = (row?.['hits'] as { id: string; score: number }[] | undefined) ?? [];
+    if (raw > 0) lastShare.set(space.index, Math.max(hits.length / raw, 0.001));
     const scored = hits.map((hit) => ({ id: String(hit.id), score: toCosine(Number(hit.score)) })).sort(byScore);
     const exhausted = raw < k;
     const tiedAtCut = scored.length > topK && scored[topK]?.score === scored[topK - 1]?.score;

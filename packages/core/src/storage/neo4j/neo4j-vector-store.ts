@@ -10,7 +10,7 @@ import { validateSpace, validateVector } from '../sqlite/validate-vector.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { SCHEMA_EXISTS_CODES } from './neo4j-schema.ts';
 import { requireStrings } from './neo4j-validate.ts';
-import { knnQuery } from './neo4j-vector-knn.ts';
+import { knnQuery, type ShareMemory } from './neo4j-vector-knn.ts';
 
 /** Largest dimension of a Neo4j 5.x vector index. */
 export const MAX_NEO4J_VECTOR_DIMENSION = 4096;
@@ -46,6 +46,7 @@ export class Neo4jVectorStore implements VectorStore {
   readonly #conn: Neo4jConnection;
   #state: 'new' | 'open' | 'closed' = 'new';
   readonly #spaces = new Map<string, Neo4jVectorSpace>();
+  readonly #shares: ShareMemory = new Map();
 
   constructor(options: Neo4jVectorStoreOptions) {
     this.#conn = options.connection;
@@ -108,7 +109,7 @@ export class Neo4jVectorStore implements VectorStore {
     if (request.topK === 0 || request.cubeIds.length === 0) return [];
     const space = await this.#find(request.space);
     if (space === undefined) return [];
-    return knnQuery(conn, space, { vector: request.vector.map(Number), topK: request.topK, cubeIds: [...new Set(request.cubeIds)] });
+    return knnQuery(conn, space, { vector: request.vector.map(Number), topK: request.topK, cubeIds: [...new Set(request.cubeIds)] }, this.#shares);
   }
 
   async delete(request: { space: EmbedderInfo; ids: string[] }): Promise<void> {

@@ -1,14 +1,31 @@
-import type { WriteBatch } from '../../spec/graph-store.ts';
+import { ValidationError } from '../../errors/validation-error.ts';
+import type { ItemWrite, WriteBatch } from '../../spec/graph-store.ts';
 import { EDGE_TYPES, type EdgeType, type VectorSyncState } from '../../spec/memory-item.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
-import { auditProps, itemProps, uid, versionProps } from './neo4j-item-props.ts';
+import { POSTING_SHIFT, auditProps, itemPostings, itemProps, scopeUid, uid, versionProps } from './neo4j-item-props.ts';
 
 /** Rows per `UNWIND` statement (bounds the size of one Bolt message and of one statement's state). */
 const UNWIND_CHUNK = 2000;
 /** Nodes or relationships removed per transaction by {@link deleteCubeData}. */
 const DELETE_CHUNK = 5000;
 
-const UPSERT_ITEMS = 'UNWIND $rows AS row MERGE (n:MemoryNode {uid: row.uid}) SET n = row, n:Memory';
+/** Creates missing nodes, write-locks every item of the batch and reads what the keyword counters need. */
+const LOCK_ITEMS =
+  'UNWIND $rows AS row MERGE (n:MemoryNode {uid: row.uid}) ON CREATE SET n.id = row.id SET n.ns = $ns ' +
+  'RETURN row.uid AS uid, n:Memory AS existed, n.cubeId AS cubeId, n.status AS status, n.docLength AS docLength';
+/** Replaces the items' properties and postings (old postings removed, one new one per distinct term). */
+const UPSERT_ITEMS =
+  'UNWIND $rows AS row MATCH (n:MemoryNode {uid: row.uid}) ' +
+  'CALL (n) { MATCH (n)-[old:HAS_TERM]->() DELETE old } ' +
+  'SET n = row.props, n:Memory ' +
+  'WITH n, row UNWIND row.postings AS p ' +
+  'MERGE (t:Term {uid: p.uid}) ON CREATE SET t.ns = $ns, t.cubeId = row.props.cubeId, t.status = row.props.status, t.term = p.term ' +
+  'CREATE (n)-[:HAS_TERM {v: p.v}]->(t)';
+/** Adds the batch's changes to the per-partition document counts and lengths. */
+const UPDATE_SCOPES =
+  'UNWIND $rows AS d MERGE (s:KeywordScope {uid: d.uid}) ' +
+  'ON CREATE SET s.ns = $ns, s.cubeId = d.cubeId, s.status = d.status, s.docCount = 0, s.totalLength = 0 ' +
+  'SET s.docCount = s.docCount + d.count, s.totalLength = s.totalLength + d.length';
 const REMOVE_EDGES =
   'UNWIND $rows AS e MATCH (a:MemoryNode {uid: e.from})-[r]->(b:MemoryNode {uid: e.to}) WHERE type(r) = e.type DELETE r';
 /** One statement per relationship type: types cannot be parameters, so they come from EDGE_TYPES only. */
@@ -37,7 +54,20 @@ const DROP_STUBS = 'UNWIND $uids AS u MATCH (n:MemoryNode {uid: u}) WHERE NOT n:
 export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Promise<void> {
   const ns = conn.namespace;
   const int = conn.neo4j.int;
-  const items = (batch.items ?? []).map(({ item, terms }) => itemProps(ns, item, terms, int));
+  // The last write of an id wins, as with upserts applied one after the other.
+  const writes = new Map<string, ItemWrite>();
+  (batch.items ?? []).forEach((write, i) => {
+    if (write.terms.length >= POSTING_SHIFT) throw new ValidationError(`items[${i}].terms`, `must have fewer than ${POSTING_SHIFT} terms`);
+    writes.delete(write.item.id);
+    writes.set(write.item.id, write);
+  });
+  const items = [...writes.values()].map(({ item, terms }) => ({
+    uid: uid(ns, item.id),
+    id: item.id,
+    props: itemProps(ns, item, terms.length, int),
+    postings: itemPostings(ns, item, terms, int),
+    scope: { uid: scopeUid(ns, item.cubeId, item.status), cubeId: item.cubeId, status: item.status, length: terms.length },
+  }));
   const removed = (batch.removeEdges ?? []).map((e) => ({ from: uid(ns, e.from), to: uid(ns, e.to), type: e.type }));
   const edgesByType = new Map<EdgeType, Record<string, unknown>[]>();
   for (const e of batch.edges ?? []) {
@@ -52,7 +82,27 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
     const run = async (cypher: string, rows: unknown[]) => {
       for (let i = 0; i < rows.length; i += UNWIND_CHUNK) await tx.run(cypher, { rows: rows.slice(i, i + UNWIND_CHUNK), ns });
     };
-    await run(UPSERT_ITEMS, items);
+    if (items.length > 0) {
+      const deltas = new Map<string, { uid: string; cubeId: string; status: string; count: number; length: number }>();
+      const add = (scope: { uid: string; cubeId: string; status: string }, count: number, length: number) => {
+        const delta = deltas.get(scope.uid) ?? { ...scope, count: 0, length: 0 };
+        delta.count += count;
+        delta.length += length;
+        deltas.set(scope.uid, delta);
+      };
+      for (let i = 0; i < items.length; i += UNWIND_CHUNK) {
+        const locked = await tx.run(LOCK_ITEMS, { rows: items.slice(i, i + UNWIND_CHUNK).map(({ uid: u, id }) => ({ uid: u, id })), ns });
+        for (const record of locked.records) {
+          if (record.get('existed') !== true) continue;
+          const [cubeId, status] = [String(record.get('cubeId')), String(record.get('status'))];
+          add({ uid: scopeUid(ns, cubeId, status), cubeId, status }, -1, -Number(record.get('docLength') ?? 0));
+        }
+      }
+      for (const item of items) add(item.scope, 1, item.scope.length);
+      await run(UPSERT_ITEMS, items.map(({ uid: u, props, postings }) => ({ uid: u, props, postings })));
+      const changed = [...deltas.values()].filter((d) => d.count !== 0 || d.length !== 0).sort((a, b) => (a.uid < b.uid ? -1 : 1));
+      await run(UPDATE_SCOPES, changed.map((d) => ({ ...d, count: int(d.count), length: int(d.length) })));
+    }
     await run(REMOVE_EDGES, removed);
     for (const type of EDGE_TYPES) await run(UPSERT_EDGES.get(type) as string, edgesByType.get(type) ?? []);
     await run(UPSERT_VERSIONS, versions);
@@ -65,7 +115,7 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
 const DELETE_CUBE_STEPS: readonly string[] = [
   ...EDGE_TYPES.map(
     (type) =>
-      `MATCH (a:MemoryNode)-[r:${type}]->(b:MemoryNode) WHERE r.cubeId = $cubeId AND a.ns = $ns ` +
+      `MATCH (a)-[r:${type}]->(b) WHERE r.cubeId = $cubeId AND a.ns = $ns ` +
       'WITH a, r, b LIMIT $limit WITH a.uid AS from, b.uid AS to, r DELETE r ' +
       'RETURN count(*) AS deleted, collect(from) + collect(to) AS ends',
   ),
@@ -73,6 +123,9 @@ const DELETE_CUBE_STEPS: readonly string[] = [
     'WITH n.uid AS owner, x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted, collect(owner) AS ends',
   'MATCH (x:Version) WHERE x.cubeId = $cubeId AND x.ns = $ns WITH x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted',
   'MATCH (a:Audit) WHERE a.cubeId = $cubeId AND a.ns = $ns WITH a LIMIT $limit DELETE a RETURN count(*) AS deleted',
+  'MATCH (t:Term)<-[p:HAS_TERM]-() WHERE t.cubeId = $cubeId AND t.ns = $ns WITH p LIMIT $limit DELETE p RETURN count(*) AS deleted',
+  'MATCH (t:Term) WHERE t.cubeId = $cubeId AND t.ns = $ns WITH t LIMIT $limit DELETE t RETURN count(*) AS deleted',
+  'MATCH (s:KeywordScope) WHERE s.cubeId = $cubeId AND s.ns = $ns DELETE s RETURN count(*) AS deleted',
   'MATCH (m:Memory) WHERE m.cubeId = $cubeId AND m.ns = $ns AND NOT (m)--() WITH m LIMIT $limit DELETE m RETURN count(*) AS deleted',
   // An item another cube's edge or version still points at becomes a stub (SQLite keeps such edges).
   'MATCH (m:Memory) WHERE m.cubeId = $cubeId AND m.ns = $ns WITH m LIMIT $limit ' +
@@ -82,7 +135,7 @@ const DELETE_CUBE_STEPS: readonly string[] = [
 
 /**
  * Removes a cube and everything in it: its edges (stub endpoints left without relationships too),
- * versions, audit records, items and the cube record. Runs in transactions of at most
+ * versions, audit records, keyword postings, terms and counters, items and the cube record. Runs in transactions of at most
  * {@link DELETE_CHUNK} removals each so that huge cubes fit in the server's memory; the cube record
  * goes last, so an interrupted call is completed by calling it again.
  */
@@ -132,21 +185,23 @@ export async function updateVectorSyncState(
   });
 }
 
-/** Labels of every node a namespace owns (fixed list). */
-const NAMESPACE_LABELS = ['Version', 'Audit', 'User', 'Cube', 'MemoryVector', 'MemoryNode'] as const;
+/** Statements of {@link deleteNamespaceData}, each removing at most `$limit` things (postings first: terms can be dense). */
+const DROP_NAMESPACE_STEPS: readonly string[] = [
+  'MATCH (t:Term)<-[p:HAS_TERM]-() WHERE t.ns = $ns WITH p LIMIT $limit DELETE p RETURN count(*) AS deleted',
+  ...['Version', 'Audit', 'User', 'Cube', 'MemoryVector', 'Term', 'KeywordScope', 'MemoryNode'].map(
+    (label) => `MATCH (n:${label}) WHERE n.ns = $ns WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted`,
+  ),
+];
 
 /**
  * Removes every node (and relationship) of the connection's namespace, in transactions of at most
- * {@link DELETE_CHUNK} nodes (vector indexes and the shared schema stay). For tests and tenant removal.
+ * {@link DELETE_CHUNK} removals (the shared schema stays). For tests and tenant removal.
  */
 export async function deleteNamespaceData(conn: Neo4jConnection): Promise<void> {
   const params = { ns: conn.namespace, limit: conn.neo4j.int(DELETE_CHUNK) };
-  for (const label of NAMESPACE_LABELS) {
+  for (const step of DROP_NAMESPACE_STEPS) {
     for (;;) {
-      const deleted = await conn.write('dropNamespace', async (tx) => {
-        const result = await tx.run(`MATCH (n:${label}) WHERE n.ns = $ns WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted`, params);
-        return Number(result.records[0]?.get('deleted') ?? 0);
-      });
+      const deleted = await conn.write('dropNamespace', async (tx) => Number((await tx.run(step, params)).records[0]?.get('deleted') ?? 0));
       if (deleted < DELETE_CHUNK) break;
     }
   }

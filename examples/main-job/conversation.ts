@@ -32,7 +32,7 @@ export const SESSIONS: ExampleSession[] = [
       { id: 'S2:2', speaker: 'Priya', text: 'It works! He barely howls now. I also started a vegetable garden: tomatoes, basil and peppers.' },
       { id: 'S2:3', speaker: 'Tom', text: 'I played my first cello recital on Saturday, Bach suite number one. I was so nervous.' },
       { id: 'S2:4', speaker: 'Priya', text: "That's wonderful! My favourite food these days is my mum's lentil dal." },
-      { id: 'S2:5', speaker: 'Tom', text: 'Ha, mine is still sushi. I am moving to Porto next month for a new job at a design studio.' },
+      { id: 'S2:5', speaker: 'Tom', text: 'Ha, my favourite food is still sushi. I am moving to Porto next month for a new job at a design studio.' },
     ],
   },
   {

@@ -1,11 +1,13 @@
 /**
  * Fault tests against real servers: Chroma and Neo4j are killed (SIGKILL) in the middle of an
  * ingest and restarted on the same URL and data. Acknowledged memories must survive, vectors are
- * reconciled by `repair()`, and a failed graph write leaves nothing half-written.
+ * reconciled by `repair()`, and a failed graph write leaves nothing half-written. The servers
+ * killed here are this file's own (started by the project's scripts for it), so test files
+ * running in parallel on the shared servers are never disturbed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { MemosError, type MemOS } from '@memos-js/core';
+import type { ServicesState } from './global-setup.ts';
 import { serverMemOS, servicesControl, type ServicesControl } from './server-fixtures.ts';
 
 const TOTAL = 1_000;
@@ -19,8 +21,16 @@ function batchMessages(batch: number) {
 }
 
 let control: ServicesControl;
+let state: ServicesState;
+let urls: { neo4jUrl: string; chromaUrl: string };
 beforeAll(async () => {
   control = await servicesControl();
+  state = await control.startServices({ which: ['neo4j', 'chroma'], runId: `faults-${process.pid}`, watchPid: process.pid });
+  if (!state.neo4j || !state.chroma) throw new Error('could not start the fault-test servers');
+  urls = { neo4jUrl: state.neo4j.url, chromaUrl: state.chroma.url };
+}, 600_000);
+afterAll(async () => {
+  if (state) await control.stopServices(state, { removeData: true });
 });
 
 describe.sequential('fault tolerance on real servers', () => {
@@ -28,17 +38,15 @@ describe.sequential('fault tolerance on real servers', () => {
     let mos: MemOS;
     let drop: () => Promise<void>;
     beforeAll(async () => {
-      ({ mos, drop } = await serverMemOS('neo4j-chroma', { vectorRetry: false }));
+      ({ mos, drop } = await serverMemOS('neo4j-chroma', { vectorRetry: false }, urls));
       await mos.createUser({ id: 'u', name: 'U' });
       await mos.createCube({ userId: 'u', id: 'faults', name: 'faults' });
     });
     afterAll(async () => {
-      await drop();
+      await drop?.();
     });
 
     it('acknowledges every add, and repair makes every item searchable with no orphans or duplicates', async () => {
-      const state = inject('servicesState');
-      if (!state.chroma) throw new Error('the Chroma fault test needs a Chroma server started by the test run (unset MEMOS_CHROMA_URL)');
       const acknowledged: string[] = [];
       let failedVectorWrites = 0;
       for (let batch = 0; batch < TOTAL / BATCH; batch++) {
@@ -70,17 +78,15 @@ describe.sequential('fault tolerance on real servers', () => {
     let mos: MemOS;
     let drop: () => Promise<void>;
     beforeAll(async () => {
-      ({ mos, drop } = await serverMemOS('neo4j-chroma', { vectorRetry: false }));
+      ({ mos, drop } = await serverMemOS('neo4j-chroma', { vectorRetry: false }, urls));
       await mos.createUser({ id: 'u', name: 'U' });
       await mos.createCube({ userId: 'u', id: 'faults', name: 'faults' });
     });
     afterAll(async () => {
-      await drop();
+      await drop?.();
     });
 
     it('fails writes with a retryable typed error, loses no acknowledged batch and half-writes none', async () => {
-      const state = inject('servicesState');
-      if (!state.neo4j) throw new Error('the Neo4j fault test needs a Neo4j server started by the test run (unset MEMOS_NEO4J_URL)');
       const acknowledged = new Map<number, string[]>();
       const refused: number[] = [];
       for (let batch = 0; batch < 8; batch++) {

@@ -6,6 +6,8 @@ import type { ServicesState } from './global-setup.ts';
 
 /** The part of scripts/services-lib.mjs the fault tests use (plain JS, typed by hand). */
 export interface ServicesControl {
+  startServices(opts: { which: ('neo4j' | 'chroma')[]; runId: string; watchPid: number }): Promise<ServicesState>;
+  stopServices(state: ServicesState, opts?: { removeData?: boolean }): Promise<void>;
   killService(name: 'neo4j' | 'chroma', state: ServicesState, opts?: { signal?: string }): Promise<void>;
   restartService(name: 'neo4j' | 'chroma', state: ServicesState, opts?: { timeoutMs?: number }): Promise<unknown>;
 }
@@ -34,8 +36,8 @@ export type ServerBackend = 'neo4j-chroma' | 'neo4j';
  * A MemOS on real servers in an isolated namespace: Neo4j graph + Chroma vectors, or Neo4j for
  * both. `drop()` removes everything it created and closes it.
  */
-export async function serverMemOS(backend: ServerBackend, options: Omit<MemOSOptions, 'storage'> = {}): Promise<{ mos: MemOS; drop: () => Promise<void> }> {
-  const { neo4jUrl, chromaUrl } = serverUrls();
+export async function serverMemOS(backend: ServerBackend, options: Omit<MemOSOptions, 'storage'> = {}, urls: { neo4jUrl: string; chromaUrl: string } = serverUrls()): Promise<{ mos: MemOS; drop: () => Promise<void> }> {
+  const { neo4jUrl, chromaUrl } = urls;
   const tag = uniqueTag(backend === 'neo4j' ? 'n' : 'nc');
   const neo4j = createNeo4jStorage({ url: neo4jUrl, namespace: tag, vectorIndex: backend === 'neo4j' });
   const chroma = backend === 'neo4j-chroma' ? createChromaVectorStore({ url: chromaUrl, collectionPrefix: tag }) : undefined;

@@ -43,20 +43,26 @@ export async function benchStorage(backend: string, servers?: BenchServers): Pro
   const tag = `bench_${process.pid}_${Date.now().toString(36)}`;
   if (!servers?.neo4jUrl) throw new Error(`--backend ${backend} needs a Neo4j server (MEMOS_NEO4J_URL or benchServers)`);
   const neo4j = createNeo4jStorage({ url: servers.neo4jUrl, namespace: tag, vectorIndex: backend === 'neo4j' });
+  // The MemOS closes its stores; cleanup opens fresh handles on the same namespace / prefix.
+  const dropNeo4j = async () => {
+    const handle = createNeo4jStorage({ url: servers.neo4jUrl!, namespace: tag });
+    await handle.dropNamespace();
+    await handle.close();
+  };
   if (backend === 'neo4j' && neo4j.vector) {
-    const vector = neo4j.vector;
-    return { storage: { kind: 'custom', graph: neo4j.graph, vector }, cleanup: async () => { await neo4j.dropNamespace(); await neo4j.close(); } };
+    return { storage: { kind: 'custom', graph: neo4j.graph, vector: neo4j.vector }, cleanup: dropNeo4j };
   }
   if (backend === 'neo4j-chroma' && servers.chromaUrl) {
-    const chroma = createChromaVectorStore({ url: servers.chromaUrl, collectionPrefix: tag });
+    const chromaUrl = servers.chromaUrl;
+    const chroma = createChromaVectorStore({ url: chromaUrl, collectionPrefix: tag });
     return {
       storage: { kind: 'custom', graph: neo4j.graph, vector: chroma },
       cleanup: async () => {
-        await neo4j.dropNamespace();
-        await neo4j.close();
-        await chroma.setup();
-        await chroma.dropCollections();
-        await chroma.close();
+        await dropNeo4j();
+        const handle = createChromaVectorStore({ url: chromaUrl, collectionPrefix: tag });
+        await handle.setup();
+        await handle.dropCollections();
+        await handle.close();
       },
     };
   }

@@ -24,64 +24,49 @@ export interface CompileFilterOptions {
  * membership lists with `IN`, tags with `any`/`all` over the `tags` list, metadata through the
  * node's `metaPairs` (`"key"=<JSON value>` of every non-null entry, so `1` never equals `'1'` or
  * `true`) and `metaKeys` (a `null` filter value matches a missing or null entry), timestamps as
- * ISO strings compared with `<`/`>=` (a missing `validAt` compares to null: excluded, as specified).
- * Every value is a parameter; the text depends only on which fields are set. Call
- * `validateItemFilter` first.
+ * ISO strings compared with `<`/`>=` (a missing `validAt` compares to null, which `WHERE` treats as
+ * false: excluded, as specified).
+ *
+ * Every value is a parameter. Only the fields that pick an index (`ids`, `cubeIds`, `statuses`)
+ * change the text; every other field is a fixed `($p IS NULL OR ...)` test, so all filters share
+ * a handful of query texts and Neo4j plans each once (planning costs more than running here).
+ * Call `validateItemFilter` first.
  */
 export function compileItemFilter(ns: string, filter: ItemFilter, options: CompileFilterOptions = {}): CypherFilter {
   const v = options.variable ?? 'm';
   const p = options.prefix ?? 'f_';
-  const clauses: string[] = [`${v}.ns = $${p}ns`];
   const params: Record<string, unknown> = { [`${p}ns`]: ns };
-  let empty = false;
-  const param = (name: string, value: unknown): string => {
-    params[`${p}${name}`] = value;
+  const clauses: string[] = [`${v}.ns = $${p}ns`];
+  const set = (name: string, value: unknown): string => {
+    params[`${p}${name}`] = value === undefined ? null : value;
     return `$${p}${name}`;
   };
-  const list = (property: string, name: string, values: readonly string[] | undefined) => {
-    if (values === undefined) return;
-    if (values.length === 0) empty = true;
-    clauses.push(values.length === 1 ? `${v}.${property} = ${param(name, values[0])}` : `${v}.${property} IN ${param(name, [...new Set(values)])}`);
+  // Index-picking fields: present only when set.
+  if (filter.ids !== undefined) clauses.push(`${v}.uid IN ${set('uids', [...new Set(filter.ids)].map((id) => uid(ns, id)))}`);
+  if (filter.cubeIds !== undefined) clauses.push(`${v}.cubeId IN ${set('cubeIds', [...new Set(filter.cubeIds)])}`);
+  if (filter.statuses !== undefined) clauses.push(`${v}.status IN ${set('statuses', [...new Set(filter.statuses)])}`);
+  // Everything else: the same text whatever is set.
+  const optional = (name: string, value: unknown, test: (param: string) => string) => {
+    const param = set(name, value);
+    clauses.push(`(${param} IS NULL OR ${test(param)})`);
   };
-  if (filter.ids !== undefined) {
-    if (filter.ids.length === 0) empty = true;
-    clauses.push(`${v}.uid IN ${param('uids', [...new Set(filter.ids)].map((id) => uid(ns, id)))}`);
-  }
-  list('cubeId', 'cubeIds', filter.cubeIds);
-  list('status', 'statuses', filter.statuses);
-  list('memoryType', 'memoryTypes', filter.memoryTypes);
-  if (filter.ownerId !== undefined) clauses.push(`${v}.ownerId = ${param('ownerId', filter.ownerId)}`);
-  if (filter.sessionId !== undefined) clauses.push(`${v}.sessionId = ${param('sessionId', filter.sessionId)}`);
-  if (filter.tagsAny !== undefined) {
-    if (filter.tagsAny.length === 0) empty = true;
-    clauses.push(`any(tag IN ${v}.tags WHERE tag IN ${param('tagsAny', filter.tagsAny)})`);
-  }
-  if (filter.tagsAll !== undefined && filter.tagsAll.length > 0) {
-    clauses.push(`all(tag IN ${param('tagsAll', [...new Set(filter.tagsAll)])} WHERE tag IN ${v}.tags)`);
-  }
-  if (filter.metadata !== undefined) {
-    Object.entries(filter.metadata).forEach(([key, value], i) => {
-      clauses.push(
-        value === null ? `NOT ${param(`metaKey${i}`, metaKey(key))} IN ${v}.metaKeys` : `${param(`metaPair${i}`, metaPair(key, value))} IN ${v}.metaPairs`,
-      );
-    });
-  }
-  const compare = (property: string, operator: '>=' | '<', name: string, value: string | undefined) => {
-    if (value !== undefined) clauses.push(`${v}.${property} ${operator} ${param(name, value)}`);
-  };
-  compare('createdAt', '>=', 'createdFrom', filter.createdFrom);
-  compare('createdAt', '<', 'createdTo', filter.createdTo);
-  // A missing validAt compares to null, which WHERE treats as false: excluded, as specified.
-  compare('validAt', '>=', 'validFrom', filter.validFrom);
-  compare('validAt', '<', 'validTo', filter.validTo);
-  if (filter.asOf !== undefined) {
-    const at = param('asOf', filter.asOf);
-    clauses.push(`(${v}.validAt IS NULL OR ${v}.validAt <= ${at})`, `(${v}.invalidAt IS NULL OR ${v}.invalidAt > ${at})`);
-  }
-  if (filter.knownAt !== undefined) {
-    const at = param('knownAt', filter.knownAt);
-    clauses.push(`${v}.createdAt <= ${at}`, `(${v}.expiredAt IS NULL OR ${v}.expiredAt > ${at})`);
-  }
+  optional('memoryTypes', filter.memoryTypes, (x) => `${v}.memoryType IN ${x}`);
+  optional('ownerId', filter.ownerId, (x) => `${v}.ownerId = ${x}`);
+  optional('sessionId', filter.sessionId, (x) => `${v}.sessionId = ${x}`);
+  optional('tagsAny', filter.tagsAny, (x) => `any(tag IN ${v}.tags WHERE tag IN ${x})`);
+  optional('tagsAll', filter.tagsAll, (x) => `all(tag IN ${x} WHERE tag IN ${v}.tags)`);
+  const entries = Object.entries(filter.metadata ?? {});
+  const pairs = entries.flatMap(([key, value]) => (value === null ? [] : [metaPair(key, value)]));
+  const nullKeys = entries.flatMap(([key, value]) => (value === null ? [metaKey(key)] : []));
+  clauses.push(`all(pair IN ${set('metaPairs', pairs)} WHERE pair IN ${v}.metaPairs)`);
+  clauses.push(`none(key IN ${set('metaNullKeys', nullKeys)} WHERE key IN ${v}.metaKeys)`);
+  optional('createdFrom', filter.createdFrom, (x) => `${v}.createdAt >= ${x}`);
+  optional('createdTo', filter.createdTo, (x) => `${v}.createdAt < ${x}`);
+  optional('validFrom', filter.validFrom, (x) => `${v}.validAt >= ${x}`);
+  optional('validTo', filter.validTo, (x) => `${v}.validAt < ${x}`);
+  optional('asOf', filter.asOf, (x) => `(${v}.validAt IS NULL OR ${v}.validAt <= ${x}) AND (${v}.invalidAt IS NULL OR ${v}.invalidAt > ${x})`);
+  optional('knownAt', filter.knownAt, (x) => `${v}.createdAt <= ${x} AND (${v}.expiredAt IS NULL OR ${v}.expiredAt > ${x})`);
+  const empty = [filter.ids, filter.cubeIds, filter.statuses, filter.memoryTypes, filter.tagsAny].some((list) => list !== undefined && list.length === 0);
   return { where: clauses.join(' AND '), params, empty };
 }
 

@@ -26,9 +26,11 @@ function toCosine(score: number): number {
  * by id. The vector index is global (every namespace and cube), so it is asked for more neighbours
  * than `topK` (scaled by the share that passed the filter last time), which are then filtered; `k`
  * grows 4x while fewer than `topK` hits remain or the hit after the cut ties with the last one (so
- * ties are ordered by id exactly), until the index runs out of vectors. Past {@link MAX_K}, the
- * cubes' vectors are scanned with `vector.similarity.cosine` (exact, for very selective cube
- * filters). The index is HNSW: approximate, like every vector index, though exact on small sets.
+ * ties are ordered by id exactly), until the index runs out of vectors or `k` reaches
+ * {@link MAX_K}. There, a tie that still runs on is cut by id among the vectors found, and a cube
+ * filter so selective that fewer than `topK` hits were found is answered by scanning the cubes'
+ * vectors with `vector.similarity.cosine`. The index is HNSW: approximate, like every vector index,
+ * though exact on small sets.
  */
 export async function knnQuery(
   conn: Neo4jConnection,
@@ -55,7 +57,11 @@ export async function knnQuery(
     const exhausted = raw < k;
     const tiedAtCut = scored.length > topK && scored[topK]?.score === scored[topK - 1]?.score;
     if (exhausted || (scored.length >= topK && !tiedAtCut)) return scored.slice(0, topK);
-    if (k >= MAX_K) return exactScan(conn, space, request);
+    if (k >= MAX_K) {
+      // A tie still running at MAX_K: order the tied vectors found by id (an HNSW top-k is approximate anyway);
+      // too few hits in the cubes: they are a small part of the space, so scanning them exactly is cheap.
+      return scored.length >= topK ? scored.slice(0, topK) : exactScan(conn, space, request);
+    }
     k = Math.min(k * 4, MAX_K);
   }
 }

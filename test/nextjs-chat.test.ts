@@ -8,7 +8,7 @@
  * Needs /usr/bin/chromium (`apt-get install -y --no-install-recommends chromium`); without it the test fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,9 +30,13 @@ const CHROMIUM_ARGS = [
 const FIRST_REPLY = "Noted, I'll remember that for next time.";
 const SECOND_REPLY = 'From what you told me before: "My dog is called Biscuit."';
 
+const NEXT_TMP = join(ROOT, '.cache', 'nextjs-chat-tmp');
+mkdirSync(NEXT_TMP, { recursive: true });
+
 /** Environment of the build and the server: production, offline model, nothing installed behind our back. */
 function appEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', CI: '1', ...extra };
+  // A private TMPDIR: Next's build must never touch the temporary files of the test runner itself.
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', CI: '1', TMPDIR: NEXT_TMP, ...extra };
   delete env['OPENAI_API_KEY'];
   return env;
 }

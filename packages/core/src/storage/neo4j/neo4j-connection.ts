@@ -244,12 +244,20 @@ export class Neo4jConnection {
     for (const row of await this.autoCommit('setup', 'SHOW CONSTRAINTS YIELD name RETURN name')) existing.add(String(row['name']));
     const missing = SCHEMA_STATEMENTS.filter((statement) => !existing.has(statement.name));
     for (const statement of missing) {
-      try {
-        await this.autoCommit('setup', statement.cypher);
-      } catch (error) {
-        const code = (error as { cause?: { code?: unknown } }).cause?.code;
-        if (typeof code === 'string' && SCHEMA_EXISTS_CODES.has(code)) continue; // a concurrent setup created it
-        throw error;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.autoCommit('setup', statement.cypher);
+          break;
+        } catch (error) {
+          const code = (error as { cause?: { code?: unknown } }).cause?.code;
+          if (typeof code === 'string' && SCHEMA_EXISTS_CODES.has(code)) break; // a concurrent setup created it
+          // Concurrent schema changes can deadlock (a transient error): try again a few times.
+          if ((error as { isRetryable?: unknown }).isRetryable === true && attempt < 6) {
+            await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+            continue;
+          }
+          throw error;
+        }
       }
     }
     // Also when nothing was missing: a concurrent setup may have created indexes that still populate.

@@ -1,12 +1,13 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChromaClient } from 'chromadb';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, describe, expect, it, inject } from 'vitest';
 import { MemosError } from '../../errors/memos-error.ts';
 import type { EmbedderInfo } from '../../spec/mem-cube.ts';
 import type { VectorRecord } from '../../spec/vector-store.ts';
 import { createRandom, uniqueSuffix } from '../../testing/fixtures.ts';
 import { expectMemosError } from '../../testing/graph-store-conformance.ts';
+import { cosineSimilarity } from '../../testing/vector-store-conformance.ts';
 import { isRetryableChromaError } from './chroma-errors.ts';
 import { parseChromaUrl } from './chroma-options.ts';
 import { CHROMA_LAYOUT } from './chroma-spaces.ts';
@@ -92,7 +93,7 @@ describe('ChromaVectorStore (real server)', () => {
     expect(hits[0]).toMatchObject({ id: all[17]!.id });
     await store.delete({ space: s, ids: all.slice(0, 2 * max + 5).map((r) => r.id) });
     expect(await store.listIds({ space: s, cubeIds: ['big-a', 'big-b'] })).toHaveLength(max - 5);
-  });
+  }, 120_000); // ~16k records through a shared server: ~10 s alone, more when other files load it
 
   it('pages with a small batchSize and dedupes repeated ids', async () => {
     const store = await open({ batchSize: 7 });
@@ -154,6 +155,27 @@ describe('ChromaVectorStore (real server)', () => {
     expect(await store.query({ space: s, vector: [1, 0, 0], topK: 3, cubeIds: ['gone'] })).toStrictEqual([]);
     await store.upsert({ space: s, records: [second!] });
     expect(await store.listIds({ space: s, cubeIds: ['gone'] })).toStrictEqual([second!.id]);
+  });
+
+  it('ranks exactly for broad cube sets (unfiltered query) and selective ones (filtered query)', async () => {
+    const store = await open();
+    const s = space(8);
+    const all = records(400, 8, (i) => (i % 20 === 0 ? 'narrow' : 'wide'), 5);
+    await store.upsert({ space: s, records: all });
+    const random = createRandom(9);
+    for (const cubeIds of [['wide'], ['narrow'], ['wide', 'narrow'], ['wide'], ['narrow']]) {
+      for (let q = 0; q < 4; q += 1) {
+        const vector = Array.from({ length: 8 }, () => random() * 2 - 1);
+        const want = all
+          .filter((r) => cubeIds.includes(r.cubeId))
+          .map((r) => ({ id: r.id, score: cosineSimilarity(r.vector, vector) }))
+          .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+          .slice(0, 5);
+        const got = await store.query({ space: s, vector, topK: 5, cubeIds });
+        expect(got.map((h) => h.id), `${cubeIds.join('+')} #${q}`).toStrictEqual(want.map((h) => h.id));
+        got.forEach((hit, i) => expect(Math.abs(hit.score - want[i]!.score)).toBeLessThanOrEqual(1e-5));
+      }
+    }
   });
 
   it('returns ties beyond the first fetch in id order', async () => {
@@ -257,8 +279,4 @@ describe('ChromaVectorStore errors', () => {
     expect(error).toMatchObject({ code: 'MEMOS_DEPENDENCY_MISSING', packageName: 'chromadb', installCommand: 'npm install chromadb' });
     await expect(loadChromadb(() => Promise.reject(new Error('boom')))).rejects.toMatchObject({ code: 'MEMOS_DEPENDENCY_FAILED' });
   });
-});
-
-beforeAll(() => {
-  expect(url).toMatch(/^https?:\/\//);
 });

@@ -35,11 +35,15 @@ const METADATA_KEYS = ['cubeId', 'ownerId', 'memoryType', 'createdAt'] as const;
  * a cube move would span two collections, searches over several readable cubes would need one query per
  * cube plus a merge, and thousands of small collections each carry their own HNSW index.
  *
- * Scores are `1 - cosine distance` (Chroma stores float32). Queries over-fetch and re-sort so that ties
- * come out by id ascending, and check short replies against a listing of the cubes (HNSW can leave
- * records unreachable), see `queryNearest`: cubes with fewer records than one reply holds are searched
- * exactly; larger ones are as good as HNSW recall with the collection's `ef_search` (measured on the
- * lexical embedder's vectors: recall 1.0; on random 1024-d vectors far lower, see `efConstruction`). Writes and reads are split into batches within the server's max batch size;
+ * Scores are `1 - cosine distance` (Chroma stores float32). Chroma evaluates a `where` by scanning the
+ * collection's metadata (100k records: ~125 ms even when 1% match), so a query first tries an
+ * unfiltered HNSW query and filters the reply here when the cubes hold a good share of the collection
+ * (`queryPostFiltered`, sized per cube set by `FilterPlanner`); otherwise it runs the filtered query
+ * (`queryNearest`). Both over-fetch and re-sort so that ties come out by id ascending; a short filtered
+ * reply is checked against a listing of the cubes (HNSW can leave records unreachable). Cubes with
+ * fewer records than one reply holds are thus searched exactly; larger ones are as good as HNSW recall
+ * with the collection's `ef_search` (lexical embedder vectors: recall 1.0 at 100k; random 1024-d
+ * vectors: far lower, see `efConstruction`). Writes and reads are split into batches within the server's max batch size;
  * a multi-batch upsert or delete is not atomic (the graph's `vectorSyncState` repairs partial writes).
  * Client failures become `StorageError('chroma', …)`, retryable for connection errors, 5xx and 429.
  */
@@ -140,10 +144,11 @@ export class ChromaVectorStore implements VectorStore {
     const maxResults = this.#maxQueryResults;
     const hits = await this.#run(request.space, 'query', false, async (collection) => {
       const key = planKey(collection.name, cubeIds);
-      if (this.#planner.tryPost(key)) {
-        const found = await queryPostFiltered(collection, { vector, topK, cubeIds, maxResults });
-        this.#planner.record(key, found !== undefined);
-        if (found !== undefined) return found;
+      const nResults = this.#planner.plan(key, topK);
+      if (nResults !== undefined) {
+        const outcome = await queryPostFiltered(collection, { vector, topK, cubeIds, nResults });
+        this.#planner.record(key, outcome.share);
+        if (outcome.hits !== undefined) return outcome.hits;
       }
       return queryNearest(collection, {
         vector,

@@ -4,7 +4,6 @@ import type { HybridSearchConfig } from '../../retrieval/hybrid-search.ts';
 import type { SearchHit, SearchResult } from '../../spec/search.ts';
 import { createRandom, uniqueSuffix } from '../../testing/fixtures.ts';
 import { createSqliteStorage } from '../sqlite/create-sqlite-storage.ts';
-import type { ChromaVectorStore } from './chroma-vector-store.ts';
 import { createChromaVectorStore } from './create-chroma-vector-store.ts';
 
 const url = inject('chromaUrl') || process.env.MEMOS_CHROMA_URL || '';

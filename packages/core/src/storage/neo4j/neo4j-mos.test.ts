@@ -152,7 +152,7 @@ afterAll(async () => {
     await storage.dropNamespace();
     await storage.close();
   }
-  for (const dir of dirs) rmSync(join(dir, '..'), { recursive: true, force: true });
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('MOS on Neo4j (graph + vector index) vs all-SQLite', () => {

@@ -1,4 +1,5 @@
 import type { EdgeType, Embedder, GraphStore, ItemFilter, MemoryItem, SearchHit, SignalWeights, VectorStore } from '../spec/index.ts';
+import { matchesFilter } from '../storage/item-filter/matches-filter.ts';
 import { keywordSearch, type Bm25Params } from './bm25.ts';
 import { compareScored, reciprocalRankFusion, roundScore, type FusedEntry } from './reciprocal-rank-fusion.ts';
 import { scoreFusion, type ScoredList } from './score-fusion.ts';
@@ -159,8 +160,8 @@ async function embedQuery(embedder: Embedder, query: string): Promise<number[]> 
 
 /**
  * Vector top-k restricted to items that pass the full filter: over-fetches from the vector
- * store (which filters only by cube) and lets the graph store apply the filter, widening the
- * fetch until enough candidates pass or the cubes are exhausted.
+ * store (which filters only by cube), reads the items from the graph store and applies the filter, widening the
+ * fetch until enough candidates pass or the cubes are exhausted. The fetched items are kept for the hits.
  */
 async function filteredVectorSearch(request: HybridSearchRequest, vector: number[], candidates: number, items: Map<string, MemoryItem>) {
   const { graph, filter } = request;
@@ -169,7 +170,8 @@ async function filteredVectorSearch(request: HybridSearchRequest, vector: number
   for (;;) {
     const raw = await request.vector.query({ space: request.embedder, vector, topK: fetch, cubeIds: filter.cubeIds });
     if (raw.length === 0) return [];
-    const passing = await graph.listItems({ filter: { ...filter, ids: raw.map((r) => r.id) }, limit: raw.length, offset: 0 });
+    // Items by id (one index lookup each), filtered here with the reference semantics every store implements.
+    const passing = (await graph.getItems(raw.map((r) => r.id))).filter((item) => matchesFilter(item, filter));
     for (const item of passing) items.set(item.id, item);
     const allowed = new Set(passing.map((i) => i.id));
     const kept = raw.filter((r) => allowed.has(r.id)).map((r) => ({ id: r.id, score: roundVectorScore(r.score) }));

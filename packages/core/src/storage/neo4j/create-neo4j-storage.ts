@@ -1,5 +1,5 @@
 import { Neo4jConnection, type Neo4jConnectionOptions } from './neo4j-connection.ts';
-import { Neo4jGraphStore } from './neo4j-graph-store.ts';
+import { Neo4jGraphStore, type Neo4jGraphStoreOptions } from './neo4j-graph-store.ts';
 import { dropUnusedVectorSpaces, type DropUnusedVectorSpacesOptions } from './neo4j-vector-spaces.ts';
 import { Neo4jVectorStore } from './neo4j-vector-store.ts';
 import { deleteNamespaceData } from './neo4j-write.ts';
@@ -11,6 +11,8 @@ export interface Neo4jStorageOptions extends Neo4jConnectionOptions {
    * set. Default false (vectors live elsewhere, e.g. Chroma).
    */
   vectorIndex?: boolean;
+  /** See {@link Neo4jGraphStoreOptions.keywordCandidates}. Default 250. */
+  keywordCandidates?: number;
 }
 
 /** The Neo4j storage: a graph store and, with `vectorIndex`, a vector store sharing one driver. */
@@ -46,7 +48,7 @@ export interface Neo4jStorage {
  */
 export function createNeo4jStorage(options: Neo4jStorageOptions): Neo4jStorage {
   const connection = new Neo4jConnection(options);
-  const graph = new Neo4jGraphStore({ connection });
+  const graph = new Neo4jGraphStore({ connection, ...(options.keywordCandidates === undefined ? {} : { keywordCandidates: options.keywordCandidates }) });
   const vector = options.vectorIndex === true ? new Neo4jVectorStore({ connection }) : undefined;
   return {
     graph,

@@ -8,7 +8,7 @@ import { isIsoTimestamp, validateItemFilter } from '../item-filter/validate-item
 import { validateWriteBatch } from '../sqlite/validate-write-batch.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { countItems, getItems, getRecord, listAudit, listEdges, listItems, listRecords, listVersions, putRecord } from './neo4j-item-queries.ts';
-import { keywordSearch, keywordStats } from './neo4j-keyword.ts';
+import { DEFAULT_KEYWORD_CANDIDATES, keywordSearch, keywordStats } from './neo4j-keyword.ts';
 import { neighbors } from './neo4j-neighbors.ts';
 import { requireCount, requireId, requireStrings } from './neo4j-validate.ts';
 import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from './neo4j-write.ts';
@@ -17,6 +17,13 @@ import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from '.
 export interface Neo4jGraphStoreOptions {
   /** The shared connection (see `createNeo4jStorage`). */
   connection: Neo4jConnection;
+  /**
+   * Least number of candidates the full-text index proposes to each keyword search before they are
+   * scored exactly (at least `4 * limit` are asked for in any case). Results equal an exhaustive
+   * BM25 scan whenever no more items than this match; raise it to trade speed for that guarantee
+   * on larger partitions. Default {@link DEFAULT_KEYWORD_CANDIDATES} (250).
+   */
+  keywordCandidates?: number;
 }
 
 const SYNC_STATES = new Set<string>(['pending', 'synced', 'failed', 'none']);
@@ -31,10 +38,14 @@ const SYNC_STATES = new Set<string>(['pending', 'synced', 'failed', 'none']);
 export class Neo4jGraphStore implements GraphStore {
   readonly backend = 'neo4j';
   readonly #conn: Neo4jConnection;
+  readonly #keywordCandidates: number;
   #state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(options: Neo4jGraphStoreOptions) {
     this.#conn = options.connection;
+    const candidates = options.keywordCandidates ?? DEFAULT_KEYWORD_CANDIDATES;
+    if (!Number.isSafeInteger(candidates) || candidates < 1) throw new ValidationError('keywordCandidates', 'must be an integer >= 1');
+    this.#keywordCandidates = candidates;
   }
 
   /** Connects and creates the schema (idempotent; after a failure it can be called again). */
@@ -142,7 +153,7 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async keywordSearch(query: KeywordQuery): Promise<ScoredId[]> {
-    return keywordSearch(this.#open(), query);
+    return keywordSearch(this.#open(), query, this.#keywordCandidates);
   }
 
   async neighbors(query: NeighborQuery): Promise<Neighbor[]> {

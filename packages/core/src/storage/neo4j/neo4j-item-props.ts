@@ -13,6 +13,7 @@ import type {
   VersionRecord,
 } from '../../spec/memory-item.ts';
 import type { Neo4jDriverModule } from './neo4j-connection.ts';
+import { keywordScope, keywordText } from './neo4j-keyword-text.ts';
 
 /** `neo4j.int` (integers are stored as Cypher INTEGERs, not FLOATs). */
 export type IntFn = Neo4jDriverModule['int'];
@@ -22,10 +23,7 @@ export function uid(ns: string, id: string): string {
   return `${ns}:${id}`;
 }
 
-/** Postings pack `tf * POSTING_SHIFT + docLength` into one integer (one property read per posting). */
-export const POSTING_SHIFT = 2 ** 24;
-
-/** `uid` of the keyword term node of `term` in the (namespace, cube, status) partition: a SHA-1 (fixed length, any term). */
+/** `uid` of the keyword term node of (encoded) `term` in the (namespace, cube, status) partition: a SHA-1 (fixed length, any term). */
 export function termUid(ns: string, cubeId: string, status: string, term: string): string {
   return sha1(`${ns}\u0000${cubeId}\u0000${status}\u0000${term}`);
 }
@@ -33,20 +31,6 @@ export function termUid(ns: string, cubeId: string, status: string, term: string
 /** `uid` of the keyword counters of a (namespace, cube, status) partition (namespaces and statuses contain no `:`). */
 export function scopeUid(ns: string, cubeId: string, status: string): string {
   return `${ns}:${status}:${cubeId}`;
-}
-
-/** One posting of an item: the term node's uid, the term, and `tf * POSTING_SHIFT + docLength`. */
-export interface Posting {
-  uid: string;
-  term: string;
-  v: unknown;
-}
-
-/** The postings of `item` with BM25 document `terms` (one per distinct term, in first-seen order). */
-export function itemPostings(ns: string, item: MemoryItem, terms: readonly string[], int: IntFn): Posting[] {
-  const counts = new Map<string, number>();
-  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
-  return [...counts].map(([term, tf]) => ({ uid: termUid(ns, item.cubeId, item.status, term), term, v: int(tf * POSTING_SHIFT + terms.length) }));
 }
 
 /** `metaPairs` entry of a metadata key and a non-null value: `"key"=<JSON value>` (unambiguous, type-exact). */
@@ -59,8 +43,12 @@ export function metaKey(key: string): string {
   return JSON.stringify(key);
 }
 
-/** Every property of a `:Memory` node for `item` with `docLength` BM25 terms (absent optionals are null: not set by `SET n = `). */
-export function itemProps(ns: string, item: MemoryItem, docLength: number, int: IntFn): Record<string, unknown> {
+/**
+ * Every property of a `:Memory` node for `item` with BM25 document `terms` (absent optionals are
+ * null: not set by `SET n = `): the item's fields plus the keyword fields `docLength`, `kwText`
+ * and `kwScope` (see neo4j-keyword-text.ts).
+ */
+export function itemProps(ns: string, item: MemoryItem, terms: readonly string[], int: IntFn): Record<string, unknown> {
   const metadataEntries = Object.entries(item.metadata);
   return {
     uid: uid(ns, item.id),
@@ -93,7 +81,9 @@ export function itemProps(ns: string, item: MemoryItem, docLength: number, int: 
     embeddingModel: item.embeddingModel ?? null,
     vectorSyncState: item.vectorSyncState,
     payloadRef: item.payloadRef ?? null,
-    docLength: int(docLength),
+    docLength: int(terms.length),
+    kwText: keywordText(terms),
+    kwScope: keywordScope(ns, item.cubeId, item.status),
   };
 }
 

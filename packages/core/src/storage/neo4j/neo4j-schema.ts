@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors/validation-error.ts';
 import { EDGE_TYPES } from '../../spec/memory-item.ts';
+import { KEYWORD_INDEX } from './neo4j-keyword-text.ts';
 
 /*
  * The Neo4j schema of MemOS.js (Neo4j 5.26 Community; nothing here needs Enterprise or APOC).
@@ -10,16 +11,16 @@ import { EDGE_TYPES } from '../../spec/memory-item.ts';
  *   metadata/sources as JSON, plus `metaPairs`/`metaKeys` for metadata filters and `docLength`). A
  *   `:MemoryNode` without `:Memory` is a stub: an edge endpoint whose item is not (or no longer)
  *   stored, as SQLite's edge table allows.
- * - Keyword index (see neo4j-keyword.ts): `:Term {uid, ns, cubeId, status, term}`, one per term and
- *   (namespace, cube, status) partition, with one `(:Memory)-[:HAS_TERM {v: tf * 2^24 + docLength}]->(:Term)`
- *   posting per distinct term of an item; `:KeywordScope {uid: ns:status:cubeId, docCount, totalLength}`
- *   counters per partition.
+ * - Keyword index (see neo4j-keyword.ts): `:Memory` nodes carry `kwText` (BM25 terms), `kwScope`
+ *   (partition tokens) and `docLength`, indexed by the full-text index `memos_keyword` (whitespace
+ *   analyzer); counters `:Term {uid, ns, cubeId, status, term, df}` per term and (namespace, cube,
+ *   status) partition and `:KeywordScope {uid: ns:status:cubeId, docCount, totalLength}` per partition.
  * - `:Version {uid: ns:itemId#version}` linked `(:MemoryNode)-[:HAS_VERSION]->(:Version)`;
  *   `:Audit {uid: ns:id}`; `:User {uid}`; `:Cube {uid}` (records as JSON in `record`).
  * - `:MemoryVector {uid: ns:space:id}` (one per item and embedder space, only with `vectorIndex`) and
  *   `:MemoryVectorSpace {name}` (one per space, shared by every namespace).
- * Relationships: one type per EDGE_TYPES entry, `{cubeId, weight, createdAt}`; plus `HAS_VERSION` and
- * `HAS_TERM` (never traversed as memory edges).
+ * Relationships: one type per EDGE_TYPES entry, `{cubeId, weight, createdAt}`; plus `HAS_VERSION`
+ * (never traversed as a memory edge).
  */
 
 /** Allowed namespace names: they become part of keys and of full-text tokens, never of Cypher text. */
@@ -86,6 +87,13 @@ export const SCHEMA_STATEMENTS: readonly SchemaStatement[] = [
   range('memos_term_term', 'Term', 'term'),
   range('memos_term_cube', 'Term', 'cubeId'),
   range('memos_keyword_scope_cube', 'KeywordScope', 'cubeId'),
+  {
+    name: KEYWORD_INDEX,
+    kind: 'index',
+    cypher:
+      `CREATE FULLTEXT INDEX ${KEYWORD_INDEX} IF NOT EXISTS FOR (n:Memory) ON EACH [n.kwText, n.kwScope] ` +
+      "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: false}}",
+  },
   ...EDGE_TYPES.map((type) => ({
     name: `memos_edge_${type.toLowerCase()}_cube`,
     kind: 'index' as const,

@@ -1,8 +1,8 @@
-import { ValidationError } from '../../errors/validation-error.ts';
 import type { ItemWrite, WriteBatch } from '../../spec/graph-store.ts';
 import { EDGE_TYPES, type EdgeType, type VectorSyncState } from '../../spec/memory-item.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
-import { POSTING_SHIFT, auditProps, itemPostings, itemProps, scopeUid, uid, versionProps } from './neo4j-item-props.ts';
+import { auditProps, itemProps, scopeUid, termUid, uid, versionProps } from './neo4j-item-props.ts';
+import { encodeTerm, termCounts } from './neo4j-keyword-text.ts';
 
 /** Rows per `UNWIND` statement (bounds the size of one Bolt message and of one statement's state). */
 const UNWIND_CHUNK = 2000;
@@ -12,15 +12,14 @@ const DELETE_CHUNK = 5000;
 /** Creates missing nodes, write-locks every item of the batch and reads what the keyword counters need. */
 const LOCK_ITEMS =
   'UNWIND $rows AS row MERGE (n:MemoryNode {uid: row.uid}) ON CREATE SET n.id = row.id SET n.ns = $ns ' +
-  'RETURN row.uid AS uid, n:Memory AS existed, n.cubeId AS cubeId, n.status AS status, n.docLength AS docLength';
-/** Replaces the items' properties and postings (old postings removed, one new one per distinct term). */
-const UPSERT_ITEMS =
-  'UNWIND $rows AS row MATCH (n:MemoryNode {uid: row.uid}) ' +
-  'CALL (n) { MATCH (n)-[old:HAS_TERM]->() DELETE old } ' +
-  'SET n = row.props, n:Memory ' +
-  'WITH n, row UNWIND row.postings AS p ' +
-  'MERGE (t:Term {uid: p.uid}) ON CREATE SET t.ns = $ns, t.cubeId = row.props.cubeId, t.status = row.props.status, t.term = p.term ' +
-  'CREATE (n)-[:HAS_TERM {v: p.v}]->(t)';
+  'RETURN row.uid AS uid, n:Memory AS existed, n.cubeId AS cubeId, n.status AS status, n.docLength AS docLength, n.kwText AS kwText';
+/** Replaces the items' properties (the full-text index follows in the same transaction). */
+const UPSERT_ITEMS = 'UNWIND $rows AS row MATCH (n:MemoryNode {uid: row.uid}) SET n = row.props, n:Memory';
+/** Adds the batch's changes to the per-partition document frequencies; a term no item holds any more goes. */
+const UPDATE_TERMS =
+  'UNWIND $rows AS d MERGE (t:Term {uid: d.uid}) ' +
+  'ON CREATE SET t.ns = $ns, t.cubeId = d.cubeId, t.status = d.status, t.term = d.term, t.df = 0 ' +
+  'SET t.df = t.df + d.delta WITH t WHERE t.df <= 0 DELETE t';
 /** Adds the batch's changes to the per-partition document counts and lengths. */
 const UPDATE_SCOPES =
   'UNWIND $rows AS d MERGE (s:KeywordScope {uid: d.uid}) ' +
@@ -56,16 +55,15 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
   const int = conn.neo4j.int;
   // The last write of an id wins, as with upserts applied one after the other.
   const writes = new Map<string, ItemWrite>();
-  (batch.items ?? []).forEach((write, i) => {
-    if (write.terms.length >= POSTING_SHIFT) throw new ValidationError(`items[${i}].terms`, `must have fewer than ${POSTING_SHIFT} terms`);
+  for (const write of batch.items ?? []) {
     writes.delete(write.item.id);
     writes.set(write.item.id, write);
-  });
+  }
   const items = [...writes.values()].map(({ item, terms }) => ({
     uid: uid(ns, item.id),
     id: item.id,
-    props: itemProps(ns, item, terms.length, int),
-    postings: itemPostings(ns, item, terms, int),
+    props: itemProps(ns, item, terms, int),
+    terms: new Set(terms.map(encodeTerm)),
     scope: { uid: scopeUid(ns, item.cubeId, item.status), cubeId: item.cubeId, status: item.status, length: terms.length },
   }));
   const removed = (batch.removeEdges ?? []).map((e) => ({ from: uid(ns, e.from), to: uid(ns, e.to), type: e.type }));
@@ -90,18 +88,34 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
         delta.length += length;
         deltas.set(scope.uid, delta);
       };
+      const dfDeltas = new Map<string, { uid: string; cubeId: string; status: string; term: string; delta: number }>();
+      const addTerms = (cubeId: string, status: string, terms: Iterable<string>, delta: number) => {
+        for (const term of terms) {
+          const key = termUid(ns, cubeId, status, term);
+          const entry = dfDeltas.get(key) ?? { uid: key, cubeId, status, term, delta: 0 };
+          entry.delta += delta;
+          dfDeltas.set(key, entry);
+        }
+      };
       for (let i = 0; i < items.length; i += UNWIND_CHUNK) {
         const locked = await tx.run(LOCK_ITEMS, { rows: items.slice(i, i + UNWIND_CHUNK).map(({ uid: u, id }) => ({ uid: u, id })), ns });
         for (const record of locked.records) {
           if (record.get('existed') !== true) continue;
           const [cubeId, status] = [String(record.get('cubeId')), String(record.get('status'))];
           add({ uid: scopeUid(ns, cubeId, status), cubeId, status }, -1, -Number(record.get('docLength') ?? 0));
+          addTerms(cubeId, status, termCounts(record.get('kwText') as string | null).keys(), -1);
         }
       }
-      for (const item of items) add(item.scope, 1, item.scope.length);
-      await run(UPSERT_ITEMS, items.map(({ uid: u, props, postings }) => ({ uid: u, props, postings })));
+      for (const item of items) {
+        add(item.scope, 1, item.scope.length);
+        addTerms(item.scope.cubeId, item.scope.status, item.terms, 1);
+      }
+      await run(UPSERT_ITEMS, items.map(({ uid: u, props }) => ({ uid: u, props })));
+      // Counters in uid order: concurrent writers lock them in the same order (no deadlock between them).
       const changed = [...deltas.values()].filter((d) => d.count !== 0 || d.length !== 0).sort((a, b) => (a.uid < b.uid ? -1 : 1));
       await run(UPDATE_SCOPES, changed.map((d) => ({ ...d, count: int(d.count), length: int(d.length) })));
+      const dfChanged = [...dfDeltas.values()].filter((d) => d.delta !== 0).sort((a, b) => (a.uid < b.uid ? -1 : 1));
+      await run(UPDATE_TERMS, dfChanged.map((d) => ({ ...d, delta: int(d.delta) })));
     }
     await run(REMOVE_EDGES, removed);
     for (const type of EDGE_TYPES) await run(UPSERT_EDGES.get(type) as string, edgesByType.get(type) ?? []);
@@ -123,7 +137,6 @@ const DELETE_CUBE_STEPS: readonly string[] = [
     'WITH n.uid AS owner, x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted, collect(owner) AS ends',
   'MATCH (x:Version) WHERE x.cubeId = $cubeId AND x.ns = $ns WITH x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted',
   'MATCH (a:Audit) WHERE a.cubeId = $cubeId AND a.ns = $ns WITH a LIMIT $limit DELETE a RETURN count(*) AS deleted',
-  'MATCH (t:Term)<-[p:HAS_TERM]-() WHERE t.cubeId = $cubeId AND t.ns = $ns WITH p LIMIT $limit DELETE p RETURN count(*) AS deleted',
   'MATCH (t:Term) WHERE t.cubeId = $cubeId AND t.ns = $ns WITH t LIMIT $limit DELETE t RETURN count(*) AS deleted',
   'MATCH (s:KeywordScope) WHERE s.cubeId = $cubeId AND s.ns = $ns DELETE s RETURN count(*) AS deleted',
   'MATCH (m:Memory) WHERE m.cubeId = $cubeId AND m.ns = $ns AND NOT (m)--() WITH m LIMIT $limit DELETE m RETURN count(*) AS deleted',
@@ -135,7 +148,7 @@ const DELETE_CUBE_STEPS: readonly string[] = [
 
 /**
  * Removes a cube and everything in it: its edges (stub endpoints left without relationships too),
- * versions, audit records, keyword postings, terms and counters, items and the cube record. Runs in transactions of at most
+ * versions, audit records, keyword terms and counters, items and the cube record. Runs in transactions of at most
  * {@link DELETE_CHUNK} removals each so that huge cubes fit in the server's memory; the cube record
  * goes last, so an interrupted call is completed by calling it again.
  */
@@ -185,9 +198,8 @@ export async function updateVectorSyncState(
   });
 }
 
-/** Statements of {@link deleteNamespaceData}, each removing at most `$limit` things (postings first: terms can be dense). */
+/** Statements of {@link deleteNamespaceData}, each removing at most `$limit` things. */
 const DROP_NAMESPACE_STEPS: readonly string[] = [
-  'MATCH (t:Term)<-[p:HAS_TERM]-() WHERE t.ns = $ns WITH p LIMIT $limit DELETE p RETURN count(*) AS deleted',
   ...['Version', 'Audit', 'User', 'Cube', 'MemoryVector', 'Term', 'KeywordScope', 'MemoryNode'].map(
     (label) => `MATCH (n:${label}) WHERE n.ns = $ns WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted`,
   ),

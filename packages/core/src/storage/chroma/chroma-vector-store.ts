@@ -6,7 +6,7 @@ import type { ScoredId } from '../../spec/graph-store.ts';
 import type { EmbedderInfo } from '../../spec/mem-cube.ts';
 import type { VectorRecord, VectorStore } from '../../spec/vector-store.ts';
 import { compareStrings } from '../item-filter/compare-items.ts';
-import { validateSpace, validateVector } from '../sqlite/validate-vector.ts';
+import { validateSpace, validateVector } from '../validation/validate-vector.ts';
 import { toChromaStorageError } from './chroma-errors.ts';
 import { queryNearest } from './chroma-nearest.ts';
 import { FilterPlanner, planKey, queryPostFiltered } from './chroma-post-filter.ts';

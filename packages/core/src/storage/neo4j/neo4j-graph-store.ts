@@ -5,7 +5,7 @@ import type { MemCubeConfig, UserRecord } from '../../spec/mem-cube.ts';
 import type { AuditRecord, EdgeType, MemoryEdge, MemoryItem, VectorSyncState, VersionRecord } from '../../spec/memory-item.ts';
 import type { ItemFilter, ListQuery } from '../../spec/search.ts';
 import { isIsoTimestamp, validateItemFilter } from '../item-filter/validate-item-filter.ts';
-import { validateWriteBatch } from '../sqlite/validate-write-batch.ts';
+import { validateWriteBatch } from '../validation/validate-write-batch.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { countItems, getItems, getRecord, listAudit, listEdges, listItems, listRecords, listVersions, putRecord } from './neo4j-item-queries.ts';
 import { DEFAULT_KEYWORD_CANDIDATES, keywordSearch, keywordStats } from './neo4j-keyword.ts';

@@ -3,7 +3,7 @@ import type { KeywordQuery, NeighborQuery } from '../../spec/graph-store.ts';
 import { EDGE_TYPES } from '../../spec/memory-item.ts';
 import { validateItemFilter } from '../item-filter/validate-item-filter.ts';
 
-// The same input rules as the SQLite store (its checks are private there), so both reject the same inputs.
+// Input rules of the Neo4j store beyond the shared ones in ../validation/, matching the SQLite store so both reject the same inputs.
 
 const EDGE_TYPE_SET = new Set<string>(EDGE_TYPES);
 

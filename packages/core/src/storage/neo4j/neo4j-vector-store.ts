@@ -6,7 +6,7 @@ import type { ScoredId } from '../../spec/graph-store.ts';
 import type { EmbedderInfo } from '../../spec/mem-cube.ts';
 import type { VectorRecord, VectorStore } from '../../spec/vector-store.ts';
 import { compareStrings } from '../item-filter/compare-items.ts';
-import { validateSpace, validateVector } from '../sqlite/validate-vector.ts';
+import { validateSpace, validateVector } from '../validation/validate-vector.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { SCHEMA_EXISTS_CODES } from './neo4j-schema.ts';
 import { requireStrings } from './neo4j-validate.ts';

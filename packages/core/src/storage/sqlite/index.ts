@@ -3,4 +3,3 @@ export { SqliteConnection, type SqliteConnectionOptions, type SqliteLogger } fro
 export { SqliteGraphStore, type SqliteGraphStoreOptions } from './sqlite-graph-store.ts';
 export { SqliteVectorStore, type SqliteVectorStoreOptions } from './sqlite-vector-store.ts';
 export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, type SqliteMigration } from './sqlite-schema.ts';
-export { validateWriteBatch, validateMemoryItem } from './validate-write-batch.ts';

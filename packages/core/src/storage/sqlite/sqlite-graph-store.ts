@@ -18,7 +18,7 @@ import { countItems, getItems, listAudit, listEdges, listItems, listVersions } f
 import { keywordSearch, keywordStats } from './sqlite-keyword.ts';
 import { neighbors } from './sqlite-neighbors.ts';
 import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from './sqlite-write.ts';
-import { validateWriteBatch } from './validate-write-batch.ts';
+import { validateWriteBatch } from '../validation/validate-write-batch.ts';
 
 /** Options of {@link SqliteGraphStore}. */
 export interface SqliteGraphStoreOptions {

@@ -9,7 +9,7 @@ import { compareStrings } from '../item-filter/compare-items.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import { inJsonList } from './sqlite-filter-sql.ts';
 import { knnInCube, type Hit } from './sqlite-vector-knn.ts';
-import { MAX_VECTOR_DIMENSION, toFloat32, validateSpace, validateVector } from './validate-vector.ts';
+import { MAX_VECTOR_DIMENSION, toFloat32, validateSpace, validateVector } from '../validation/validate-vector.ts';
 
 /** Options of {@link SqliteVectorStore}. */
 export interface SqliteVectorStoreOptions {

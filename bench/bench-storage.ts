@@ -37,12 +37,22 @@ export async function benchServers(backends: string[]): Promise<BenchServers> {
 /**
  * Fresh, isolated storage for one benchmark run on the named backend: an in-memory SQLite
  * database, or a new Neo4j namespace (+ Chroma collection prefix), removed by `cleanup()`.
+ * `keywordCandidates` sets the Neo4j keyword search's candidate pool (flag `--keyword-candidates`).
  */
-export async function benchStorage(backend: string, servers?: BenchServers): Promise<{ storage: StorageOption; cleanup: () => Promise<void> }> {
+export async function benchStorage(
+  backend: string,
+  servers?: BenchServers,
+  options: { keywordCandidates?: number } = {},
+): Promise<{ storage: StorageOption; cleanup: () => Promise<void> }> {
   if (backend === 'sqlite') return { storage: { kind: 'sqlite', path: ':memory:' }, cleanup: async () => {} };
   const tag = `bench_${process.pid}_${Date.now().toString(36)}`;
   if (!servers?.neo4jUrl) throw new Error(`--backend ${backend} needs a Neo4j server (MEMOS_NEO4J_URL or benchServers)`);
-  const neo4j = createNeo4jStorage({ url: servers.neo4jUrl, namespace: tag, vectorIndex: backend === 'neo4j' });
+  const neo4j = createNeo4jStorage({
+    url: servers.neo4jUrl,
+    namespace: tag,
+    vectorIndex: backend === 'neo4j',
+    ...(options.keywordCandidates === undefined ? {} : { keywordCandidates: options.keywordCandidates }),
+  });
   // The MemOS closes its stores; cleanup opens fresh handles on the same namespace / prefix.
   const dropNeo4j = async () => {
     const handle = createNeo4jStorage({ url: servers.neo4jUrl!, namespace: tag });

@@ -6,6 +6,7 @@
  *
  * Flags: --data PATH (default $MEMOS_LOCOMO_PATH or ../shared/data/locomo-dev.json),
  *        --backend sqlite|neo4j-chroma|neo4j (comma-separated: side by side in one run),
+ *        --keyword-candidates N (Neo4j keyword candidate pool; default the store's),
  *        --out FILE (default bench/results/locomo-<backends>.json).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -59,18 +60,35 @@ interface LocomoRun {
   ingestMs: number;
   results: Record<string, Metrics>;
   latencyMs: Record<string, { p50: number; p95: number }>;
+  /** Per retriever, the ranked turns (dia_ids; item ids differ between runs) of every question (in question order): compared across backends. */
+  rankings: Record<string, string[][]>;
+}
+
+/** How one backend's run agrees with a reference run: largest metric difference and share of identical rankings. */
+export function agreement(run: LocomoRun, reference: LocomoRun): Record<string, { maxMetricDiff: number; identicalRankings: number }> {
+  return Object.fromEntries(
+    Object.keys(run.results).map((name) => {
+      const metrics = run.results[name] ?? {};
+      const maxMetricDiff = Math.max(...Object.entries(metrics).map(([m, v]) => Math.abs(v - (reference.results[name]?.[m] ?? Number.NaN))));
+      const ours = run.rankings[name] ?? [];
+      const theirs = reference.rankings[name] ?? [];
+      const same = ours.filter((ranked, i) => JSON.stringify(ranked) === JSON.stringify(theirs[i])).length;
+      return [name, { maxMetricDiff, identicalRankings: ours.length === 0 ? 0 : same / ours.length }];
+    }),
+  );
 }
 
 /** Ingests every conversation on one backend and scores every retriever. */
-export async function runLocomo(options: { backend: string; servers: BenchServers; conversations: LocomoConversation[] }): Promise<LocomoRun> {
+export async function runLocomo(options: { backend: string; servers: BenchServers; conversations: LocomoConversation[]; keywordCandidates?: number }): Promise<LocomoRun> {
   const { conversations } = options;
-  const { storage, cleanup } = await benchStorage(options.backend, options.servers);
+  const { storage, cleanup } = await benchStorage(options.backend, options.servers, options.keywordCandidates === undefined ? {} : { keywordCandidates: options.keywordCandidates });
   const mos = createMemOS({ storage, trackAccess: false });
   try {
     await mos.setup();
     await mos.createUser({ id: 'bench', name: 'bench' });
     const sums: Record<string, Metrics> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, {}]));
     const latency: Record<string, number[]> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, []]));
+    const rankings: Record<string, string[][]> = Object.fromEntries(Object.keys(RETRIEVERS).map((r) => [r, []]));
     let questions = 0;
     let turns = 0;
     const ingestStarted = performance.now();
@@ -90,13 +108,14 @@ export async function runLocomo(options: { backend: string; servers: BenchServer
           const { hits, timings } = await mos.search({ userId: 'bench', query: qa.question, cubeIds: [cubeId], topK: 20, weights });
           latency[name]!.push(timings.storeMs);
           const ranked = hits.map((h) => h.item.sources[0]?.messageId ?? '');
+          rankings[name]!.push(ranked);
           for (const [metric, value] of Object.entries(scoreRanking(ranked, evidence))) sums[name]![metric] = (sums[name]![metric] ?? 0) + value;
         }
       }
     }
     const results = Object.fromEntries(Object.entries(sums).map(([name, metrics]) => [name, Object.fromEntries(Object.entries(metrics).map(([m, v]) => [m, v / questions]))]));
     const latencyMs = Object.fromEntries(Object.entries(latency).map(([n, xs]) => [n, { p50: percentile(xs, 0.5), p95: percentile(xs, 0.95) }]));
-    return { backend: options.backend, embedder: mos.embedder.fingerprint, turns, questions, ingestMs, results, latencyMs };
+    return { backend: options.backend, embedder: mos.embedder.fingerprint, turns, questions, ingestMs, results, latencyMs, rankings };
   } finally {
     await mos.close();
     await cleanup();
@@ -108,14 +127,15 @@ function percentile(values: number[], q: number): number {
 }
 
 async function main(): Promise<void> {
-  const args = benchArgs(['data']);
+  const args = benchArgs(['data', 'keyword-candidates']);
+  const keywordCandidates = args['keyword-candidates'] === undefined ? undefined : Number(args['keyword-candidates']);
   const dataPath = resolve(args.data ?? process.env.MEMOS_LOCOMO_PATH ?? join(repoRoot, '..', 'shared', 'data', 'locomo-dev.json'));
   const conversations = await readLocomo(dataPath);
   const backends = args.backend.split(',');
   const servers = await benchServers(backends);
   const runs: LocomoRun[] = [];
   try {
-    for (const backend of backends) runs.push(await runLocomo({ backend, servers, conversations }));
+    for (const backend of backends) runs.push(await runLocomo({ backend, servers, conversations, ...(keywordCandidates === undefined ? {} : { keywordCandidates }) }));
   } finally {
     await servers.stop();
   }
@@ -127,9 +147,18 @@ async function main(): Promise<void> {
     ['backend', 'retriever', ...KS.map((k) => `recall@${k}`), ...KS.map((k) => `anyhit@${k}`), 'store p50 ms', 'store p95 ms'],
     runs.flatMap((run) => Object.entries(run.results).map(([name, m]) => [run.backend, name, ...KS.map((k) => m[`recall@${k}`] ?? 0), ...KS.map((k) => m[`anyhit@${k}`] ?? 0), run.latencyMs[name]!.p50, run.latencyMs[name]!.p95])),
   );
+  if (runs.length > 1) {
+    console.log(`\nAgreement with ${first.backend} (largest difference of any recall/any-hit metric; share of questions ranked identically, top 20)\n`);
+    printTable(
+      ['backend', 'retriever', 'max metric diff', 'identical rankings'],
+      runs.slice(1).flatMap((run) => Object.entries(agreement(run, first)).map(([name, a]) => [run.backend, name, a.maxMetricDiff, a.identicalRankings])),
+    );
+  }
   const out = resolve(args.out ?? join(repoRoot, 'bench', 'results', `locomo-${backends.join('+')}.json`));
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ benchmark: 'locomo', date: new Date().toISOString(), dataPath, conversations: conversations.length, runs }, null, 2)}\n`);
+  const agreements = Object.fromEntries(runs.slice(1).map((run) => [run.backend, agreement(run, first)]));
+  const summary = runs.map(({ rankings: _rankings, ...rest }) => rest);
+  await writeFile(out, `${JSON.stringify({ benchmark: 'locomo', date: new Date().toISOString(), dataPath, conversations: conversations.length, runs: summary, agreementWith: first.backend, agreements }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
 }
 

@@ -2,7 +2,8 @@
  * Scale benchmark (`npm run bench:scale`): add throughput (items/s) and search latency p50/p95
  * at several corpus sizes, with embedding time separated from store time.
  *
- * Flags: --backend sqlite|neo4j-chroma|neo4j (comma-separated: side by side), --sizes 1000,10000, --queries 200, --batch 500, --out FILE.
+ * Flags: --backend sqlite|neo4j-chroma|neo4j (comma-separated: side by side), --sizes 1000,10000, --queries 200, --batch 500,
+ * --keyword-candidates N (Neo4j keyword candidate pool), --out FILE.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -46,11 +47,15 @@ export interface ScaleRow {
   searchStoreP50: number;
   searchStoreP95: number;
   searchTotalP95: number;
+  /** Share of queries whose top 10 (by text: ids differ between runs) equals the first backend's at this size; 1 for the first. */
+  sameTop10?: number;
+  /** Top-10 texts of each query (not written to the JSON). */
+  rankings: string[][];
 }
 
 /** Runs one size on one backend. */
-export async function runScale(options: { backend: string; size: number; queries: number; batch: number; servers?: BenchServers }): Promise<ScaleRow> {
-  const { storage, cleanup } = await benchStorage(options.backend, options.servers);
+export async function runScale(options: { backend: string; size: number; queries: number; batch: number; servers?: BenchServers; keywordCandidates?: number }): Promise<ScaleRow> {
+  const { storage, cleanup } = await benchStorage(options.backend, options.servers, options.keywordCandidates === undefined ? {} : { keywordCandidates: options.keywordCandidates });
   const embedder = timedEmbedder(createLexicalEmbedder());
   const mos = createMemOS({ storage, embedder, trackAccess: false });
   await mos.setup();
@@ -67,10 +72,12 @@ export async function runScale(options: { backend: string; size: number; queries
     const addEmbedMs = embedder.spentMs;
     const store: number[] = [];
     const total: number[] = [];
+    const rankings: string[][] = [];
     const queries = syntheticQueries(options.queries);
     for (const q of queries.slice(0, 10)) await mos.search({ userId: 'bench', query: q, cubeIds: [cube.id] });
     for (const q of queries) {
-      const { timings } = await mos.search({ userId: 'bench', query: q, cubeIds: [cube.id], topK: 10 });
+      const { hits, timings } = await mos.search({ userId: 'bench', query: q, cubeIds: [cube.id], topK: 10 });
+      rankings.push(hits.map((hit) => hit.item.text));
       store.push(timings.storeMs);
       total.push(timings.totalMs);
     }
@@ -83,6 +90,7 @@ export async function runScale(options: { backend: string; size: number; queries
       searchStoreP50: percentile(store, 0.5),
       searchStoreP95: percentile(store, 0.95),
       searchTotalP95: percentile(total, 0.95),
+      rankings,
     };
   } finally {
     await mos.close();
@@ -91,26 +99,34 @@ export async function runScale(options: { backend: string; size: number; queries
 }
 
 async function main(): Promise<void> {
-  const args = benchArgs(['sizes', 'queries', 'batch']);
+  const args = benchArgs(['sizes', 'queries', 'batch', 'keyword-candidates']);
+  const keywordCandidates = args['keyword-candidates'] === undefined ? undefined : Number(args['keyword-candidates']);
   const sizes = (args.sizes ?? '1000,10000').split(',').map(Number);
   const backends = args.backend.split(',');
   const servers = await benchServers(backends);
   const rows: ScaleRow[] = [];
   try {
     for (const size of sizes) {
-      for (const backend of backends) rows.push(await runScale({ backend, size, queries: Number(args.queries ?? 200), batch: Number(args.batch ?? 500), servers }));
+      const first = rows.length;
+      for (const backend of backends) {
+        const row = await runScale({ backend, size, queries: Number(args.queries ?? 200), batch: Number(args.batch ?? 500), servers, ...(keywordCandidates === undefined ? {} : { keywordCandidates }) });
+        const reference = rows[first]?.rankings ?? row.rankings;
+        row.sameTop10 = row.rankings.filter((ranked, i) => JSON.stringify(ranked) === JSON.stringify(reference[i])).length / Math.max(1, row.rankings.length);
+        rows.push(row);
+      }
     }
   } finally {
     await servers.stop();
   }
   console.log(`Scale benchmark — lexical embedder, synthetic chat turns, add batches of ${args.batch ?? 500}, node ${process.version}\n`);
   printTable(
-    ['backend', 'items', 'add items/s (total)', 'add items/s (store)', 'embed ms/item', 'search store p50 ms', 'store p95 ms', 'total p95 ms'],
-    rows.map((r) => [r.backend, r.items, r.addTotalItemsPerSec, r.addStoreItemsPerSec, r.embedMsPerItem, r.searchStoreP50, r.searchStoreP95, r.searchTotalP95]),
+    ['backend', 'items', 'add items/s (total)', 'add items/s (store)', 'embed ms/item', 'search store p50 ms', 'store p95 ms', 'total p95 ms', `same top 10 as ${backends[0]}`],
+    rows.map((r) => [r.backend, r.items, r.addTotalItemsPerSec, r.addStoreItemsPerSec, r.embedMsPerItem, r.searchStoreP50, r.searchStoreP95, r.searchTotalP95, r.sameTop10 ?? 1]),
   );
   const out = resolve(args.out ?? join(repoRoot, 'bench', 'results', `scale-${backends.join('+')}.json`));
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ benchmark: 'scale', date: new Date().toISOString(), rows }, null, 2)}\n`);
+  const summary = rows.map(({ rankings: _rankings, ...rest }) => rest);
+  await writeFile(out, `${JSON.stringify({ benchmark: 'scale', date: new Date().toISOString(), rows: summary }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
 }
 

@@ -67,9 +67,30 @@ describe.sequential('fault tolerance on real servers', () => {
       const { items, total } = await mos.getAll({ userId: 'u', cubeIds: ['faults'], limit: 1_000 });
       expect(total).toBe(TOTAL);
       expect(items.every((i) => i.vectorSyncState === 'synced')).toBe(true);
-      for (const n of [0, 299, 300, 450, 599, 600, 999]) {
+      // Every stored vector is the embedding of its item's current text (repair re-embedded the right ones, nothing stale).
+      const stored = new Map((await mos.vector.get({ space: mos.embedder, ids: acknowledged })).map((r) => [r.id, r.vector]));
+      expect(stored.size).toBe(TOTAL);
+      const expected = await mos.embedder.embed(items.map((i) => i.text));
+      items.forEach((item, i) => {
+        const vector = stored.get(item.id) ?? [];
+        const want = expected[i] ?? [];
+        expect(vector.length, item.id).toBe(want.length);
+        expect(Math.max(...want.map((x, d) => Math.abs(x - (vector[d] ?? Number.NaN)))), item.id).toBeLessThan(1e-6);
+      });
+      // And the index finds them: each probe's own item is the vector top 1. HNSW is approximate (on this corpus of
+      // near-duplicates about 3 in 1,000 items are missed even without faults), so a share is asserted, also within
+      // the 300 re-embedded items (were they not indexed, 30% of the probes would fail).
+      const found: number[] = [];
+      for (let n = 0; n < TOTAL; n += 10) {
         const { hits } = await mos.search({ userId: 'u', query: `token${n.toString(36)}x`, topK: 1, weights: { vector: 1, keyword: 0, graph: 0 } });
-        expect(hits[0]?.item.sources[0]?.messageId, `item ${n} by vector`).toBe(`m${n}`);
+        if (hits[0]?.item.sources[0]?.messageId === `m${n}`) found.push(n);
+      }
+      expect(found.length).toBeGreaterThanOrEqual(95);
+      expect(found.filter((n) => n >= 300 && n < 600).length).toBeGreaterThanOrEqual(27);
+      // Keyword + vector (the default) finds every probe's item first.
+      for (const n of [0, 299, 300, 450, 599, 600, 999]) {
+        const { hits } = await mos.search({ userId: 'u', query: `token${n.toString(36)}x`, topK: 1 });
+        expect(hits[0]?.item.sources[0]?.messageId, `item ${n}`).toBe(`m${n}`);
       }
     }, 300_000);
   });

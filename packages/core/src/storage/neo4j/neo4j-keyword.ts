@@ -35,8 +35,9 @@ import { requireStrings, validateKeywordQuery } from './neo4j-validate.ts';
  * terms, so scores equal SQLite's to the last bit. When Lucene returns fewer candidates than asked
  * for, every matching item was scored and the result is exactly SQLite's; beyond that, an item
  * must be among Lucene's candidates to be ranked (Lucene ranks with its own BM25 over the whole
- * index: the same k1/b, index-wide idf, lengths rounded to a byte), which on LoCoMo and the scale
- * corpus gave the same top results as the exact scan (see bench/).
+ * index: the same k1/b, index-wide idf, lengths rounded to a byte). Measured (bench/locomo.ts,
+ * cubes of ~600 turns): 99.4% of the questions got the exhaustive BM25 top 20 with the default
+ * pool, and 100% with a pool above the cube size; on the 100k-item scale corpus, the same top 50.
  *
  * Statistics are exact: with a filter of cubes and statuses only (the MOS's usual search filter)
  * they are read from the counters; any other filter counts the matching items.

@@ -1,5 +1,22 @@
 import { createChromaVectorStore, createNeo4jStorage, type StorageOption } from '@memos-js/core';
 
+/** Storage settings a benchmark passes through to the backend (from the command line). */
+export interface BenchStorageOptions {
+  /** Neo4j keyword search's candidate pool (`--keyword-candidates`); default the store's. */
+  keywordCandidates?: number;
+}
+
+/** The {@link BenchStorageOptions} of the parsed flags. */
+export function benchStorageOptions(args: { 'keyword-candidates'?: string }): BenchStorageOptions {
+  return args['keyword-candidates'] === undefined ? {} : { keywordCandidates: Number(args['keyword-candidates']) };
+}
+
+/** Share of the rankings identical (same entries, same order) to the reference's at the same position. */
+export function shareIdentical(rankings: readonly (readonly string[])[], reference: readonly (readonly string[])[]): number {
+  const same = rankings.filter((ranked, i) => JSON.stringify(ranked) === JSON.stringify(reference[i])).length;
+  return rankings.length === 0 ? 0 : same / rankings.length;
+}
+
 /** Backends the benchmarks can run on. */
 export const BENCH_BACKENDS = ['sqlite', 'neo4j-chroma', 'neo4j'] as const;
 export type BenchBackend = (typeof BENCH_BACKENDS)[number];
@@ -37,12 +54,11 @@ export async function benchServers(backends: string[]): Promise<BenchServers> {
 /**
  * Fresh, isolated storage for one benchmark run on the named backend: an in-memory SQLite
  * database, or a new Neo4j namespace (+ Chroma collection prefix), removed by `cleanup()`.
- * `keywordCandidates` sets the Neo4j keyword search's candidate pool (flag `--keyword-candidates`).
  */
 export async function benchStorage(
   backend: string,
   servers?: BenchServers,
-  options: { keywordCandidates?: number } = {},
+  options: BenchStorageOptions = {},
 ): Promise<{ storage: StorageOption; cleanup: () => Promise<void> }> {
   if (backend === 'sqlite') return { storage: { kind: 'sqlite', path: ':memory:' }, cleanup: async () => {} };
   const tag = `bench_${process.pid}_${Date.now().toString(36)}`;

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMemOS, type MemOS, type SignalWeights } from '@memos-js/core';
 import { benchArgs, printTable } from './bench-args.ts';
-import { benchServers, benchStorage, type BenchServers } from './bench-storage.ts';
+import { benchServers, benchStorage, benchStorageOptions, shareIdentical, type BenchServers, type BenchStorageOptions } from './bench-storage.ts';
 import { evidenceOf, readLocomo, sessionsOf, turnText, type LocomoConversation } from './locomo-data.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,16 +72,15 @@ export function agreement(run: LocomoRun, reference: LocomoRun): Record<string, 
       const maxMetricDiff = Math.max(...Object.entries(metrics).map(([m, v]) => Math.abs(v - (reference.results[name]?.[m] ?? Number.NaN))));
       const ours = run.rankings[name] ?? [];
       const theirs = reference.rankings[name] ?? [];
-      const same = ours.filter((ranked, i) => JSON.stringify(ranked) === JSON.stringify(theirs[i])).length;
-      return [name, { maxMetricDiff, identicalRankings: ours.length === 0 ? 0 : same / ours.length }];
+      return [name, { maxMetricDiff, identicalRankings: shareIdentical(ours, theirs) }];
     }),
   );
 }
 
 /** Ingests every conversation on one backend and scores every retriever. */
-export async function runLocomo(options: { backend: string; servers: BenchServers; conversations: LocomoConversation[]; keywordCandidates?: number }): Promise<LocomoRun> {
+export async function runLocomo(options: { backend: string; servers: BenchServers; conversations: LocomoConversation[]; storageOptions?: BenchStorageOptions }): Promise<LocomoRun> {
   const { conversations } = options;
-  const { storage, cleanup } = await benchStorage(options.backend, options.servers, options.keywordCandidates === undefined ? {} : { keywordCandidates: options.keywordCandidates });
+  const { storage, cleanup } = await benchStorage(options.backend, options.servers, options.storageOptions);
   const mos = createMemOS({ storage, trackAccess: false });
   try {
     await mos.setup();
@@ -128,14 +127,14 @@ function percentile(values: number[], q: number): number {
 
 async function main(): Promise<void> {
   const args = benchArgs(['data', 'keyword-candidates']);
-  const keywordCandidates = args['keyword-candidates'] === undefined ? undefined : Number(args['keyword-candidates']);
+  const storageOptions = benchStorageOptions(args);
   const dataPath = resolve(args.data ?? process.env.MEMOS_LOCOMO_PATH ?? join(repoRoot, '..', 'shared', 'data', 'locomo-dev.json'));
   const conversations = await readLocomo(dataPath);
   const backends = args.backend.split(',');
   const servers = await benchServers(backends);
   const runs: LocomoRun[] = [];
   try {
-    for (const backend of backends) runs.push(await runLocomo({ backend, servers, conversations, ...(keywordCandidates === undefined ? {} : { keywordCandidates }) }));
+    for (const backend of backends) runs.push(await runLocomo({ backend, servers, conversations, storageOptions }));
   } finally {
     await servers.stop();
   }

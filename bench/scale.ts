@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLexicalEmbedder, createMemOS, type Embedder } from '@memos-js/core';
 import { benchArgs, printTable } from './bench-args.ts';
-import { benchServers, benchStorage, type BenchServers } from './bench-storage.ts';
+import { benchServers, benchStorage, benchStorageOptions, shareIdentical, type BenchServers, type BenchStorageOptions } from './bench-storage.ts';
 import { syntheticQueries, syntheticTurns } from './synthetic-corpus.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,8 +54,8 @@ export interface ScaleRow {
 }
 
 /** Runs one size on one backend. */
-export async function runScale(options: { backend: string; size: number; queries: number; batch: number; servers?: BenchServers; keywordCandidates?: number }): Promise<ScaleRow> {
-  const { storage, cleanup } = await benchStorage(options.backend, options.servers, options.keywordCandidates === undefined ? {} : { keywordCandidates: options.keywordCandidates });
+export async function runScale(options: { backend: string; size: number; queries: number; batch: number; servers?: BenchServers; storageOptions?: BenchStorageOptions }): Promise<ScaleRow> {
+  const { storage, cleanup } = await benchStorage(options.backend, options.servers, options.storageOptions);
   const embedder = timedEmbedder(createLexicalEmbedder());
   const mos = createMemOS({ storage, embedder, trackAccess: false });
   await mos.setup();
@@ -100,7 +100,7 @@ export async function runScale(options: { backend: string; size: number; queries
 
 async function main(): Promise<void> {
   const args = benchArgs(['sizes', 'queries', 'batch', 'keyword-candidates']);
-  const keywordCandidates = args['keyword-candidates'] === undefined ? undefined : Number(args['keyword-candidates']);
+  const storageOptions = benchStorageOptions(args);
   const sizes = (args.sizes ?? '1000,10000').split(',').map(Number);
   const backends = args.backend.split(',');
   const servers = await benchServers(backends);
@@ -109,9 +109,9 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const first = rows.length;
       for (const backend of backends) {
-        const row = await runScale({ backend, size, queries: Number(args.queries ?? 200), batch: Number(args.batch ?? 500), servers, ...(keywordCandidates === undefined ? {} : { keywordCandidates }) });
+        const row = await runScale({ backend, size, queries: Number(args.queries ?? 200), batch: Number(args.batch ?? 500), servers, storageOptions });
         const reference = rows[first]?.rankings ?? row.rankings;
-        row.sameTop10 = row.rankings.filter((ranked, i) => JSON.stringify(ranked) === JSON.stringify(reference[i])).length / Math.max(1, row.rankings.length);
+        row.sameTop10 = shareIdentical(row.rankings, reference);
         rows.push(row);
       }
     }

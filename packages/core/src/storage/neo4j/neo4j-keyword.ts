@@ -112,7 +112,8 @@ export async function keywordStats(conn: Neo4jConnection, query: { terms: string
     // Any other filter: count the matching items (those holding each term come from the full-text index).
     const match = matchItems(ns, filter);
     const scope = scopeTokens(ns, filter);
-    params = { ...match.params, ...compiled.params, index: KEYWORD_INDEX, queries: distinct.map((term) => luceneQuery(scope.tokens, [encodeTerm(term)])) };
+    // match.params holds the compiled filter's parameters (same prefix) used by both subqueries.
+    params = { ...match.params, index: KEYWORD_INDEX, queries: distinct.map((term) => luceneQuery(scope.tokens, [encodeTerm(term)])) };
     totals = `${match.where} RETURN count(m) AS n, sum(m.docLength) AS total`;
     dfPart =
       'UNWIND range(0, size($queries) - 1) AS j CALL (j) { CALL db.index.fulltext.queryNodes($index, $queries[j]) YIELD node AS m ' +

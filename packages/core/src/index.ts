@@ -12,7 +12,7 @@ export { AS_OF_STATUSES } from './mos/resolve-filter.ts';
 
 export {
   MemosError, ValidationError, InputTooLargeError, NotFoundError, ConflictError, AccessDeniedError, EmbedderMismatchError,
-  DumpFormatError, StorageError, DependencyMissingError, ClosedError, type MemosErrorOptions,
+  DumpFormatError, StorageError, DependencyMissingError, DependencyFailedError, ModelCallError, EmbedderError, ClosedError, type MemosErrorOptions,
 } from './errors/index.ts';
 
 export type {

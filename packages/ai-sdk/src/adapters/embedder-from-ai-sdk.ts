@@ -1,5 +1,5 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
-import { MemosError, ValidationError, type Embedder } from '@memos-js/core';
+import { ModelCallError, ValidationError, type Embedder } from '@memos-js/core';
 import { embedMany } from 'ai';
 import { toModelCallError } from './model-call-error.ts';
 
@@ -33,7 +33,7 @@ export interface AiSdkEmbedder extends Embedder {
 /**
  * Adapts an AI SDK (V4) embedding model to the core's `Embedder` port: batches through
  * `embedMany` (which splits by the model's `maxEmbeddingsPerCall`), L2-normalises every vector and
- * checks its length. Failed calls throw a `MemosError` (`MEMOS_MODEL_CALL`, cause = the AI SDK error).
+ * checks its length. Failed calls and unusable vectors throw a `ModelCallError` (`MEMOS_MODEL_CALL`, cause = the AI SDK error).
  */
 export function embedderFromAiSdk(options: EmbedderFromAiSdkOptions): AiSdkEmbedder {
   const { model } = options;
@@ -55,13 +55,13 @@ export function embedderFromAiSdk(options: EmbedderFromAiSdkOptions): AiSdkEmbed
         ...(options.providerOptions !== undefined ? { providerOptions: options.providerOptions } : {}),
       }));
     } catch (error) {
-      throw toModelCallError(error, `Embedding with ${model.provider}:${model.modelId}`);
+      throw toModelCallError(error, `${model.provider}:${model.modelId}`, `Embedding with ${model.provider}:${model.modelId}`);
     }
     if (embeddings.length !== texts.length) {
-      throw new MemosError('MEMOS_MODEL_CALL', `Embedding model ${model.modelId} returned ${embeddings.length} vectors for ${texts.length} texts`);
+      throw new ModelCallError(`${model.provider}:${model.modelId}`, `Embedding model ${model.modelId} returned ${embeddings.length} vectors for ${texts.length} texts`);
     }
     dimension ??= embeddings[0]?.length;
-    return embeddings.map((vector) => normalize(vector, dimension ?? 0, model.modelId));
+    return embeddings.map((vector) => normalize(vector, dimension ?? 0, `${model.provider}:${model.modelId}`));
   }
 
   return {
@@ -92,11 +92,11 @@ export function embedderFromAiSdk(options: EmbedderFromAiSdkOptions): AiSdkEmbed
 
 function normalize(vector: number[], dimension: number, modelId: string): number[] {
   if (vector.length !== dimension) {
-    throw new MemosError('MEMOS_MODEL_CALL', `Embedding model ${modelId} returned a vector of length ${vector.length}, expected ${dimension}`);
+    throw new ModelCallError(modelId, `Embedding model ${modelId} returned a vector of length ${vector.length}, expected ${dimension}`);
   }
   let squares = 0;
   for (const value of vector) squares += value * value;
   const norm = Math.sqrt(squares);
-  if (!Number.isFinite(norm) || norm === 0) throw new MemosError('MEMOS_MODEL_CALL', `Embedding model ${modelId} returned a zero or non-finite vector`);
+  if (!Number.isFinite(norm) || norm === 0) throw new ModelCallError(modelId, `Embedding model ${modelId} returned a zero or non-finite vector`);
   return vector.map((value) => value / norm);
 }

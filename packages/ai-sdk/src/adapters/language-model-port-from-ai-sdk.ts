@@ -19,7 +19,7 @@ export interface LanguageModelPortFromAiSdkOptions {
  * Adapts an AI SDK language model to the core's `LanguageModelPort` (used by the reader's fine
  * mode and other LLM-using parts) with `generateText`. A request with `jsonSchema` uses
  * `Output.object({ schema: jsonSchema(...) })`: the provider gets a JSON response format, and the
- * answer is parsed and validated before it is returned as JSON text. Failures throw a `MemosError`
+ * answer is parsed and validated before it is returned as JSON text. Failures throw a `ModelCallError`
  * (`MEMOS_MODEL_CALL`, cause = the AI SDK error).
  */
 export function languageModelPortFromAiSdk(options: LanguageModelPortFromAiSdkOptions): LanguageModelPort {
@@ -46,7 +46,7 @@ export function languageModelPortFromAiSdk(options: LanguageModelPortFromAiSdkOp
         const result = await generateText(common);
         return { text: result.text, usage: usageOf(result.usage) };
       } catch (error) {
-        throw toModelCallError(error, `Generating with ${id}`);
+        throw toModelCallError(error, id, `Generating with ${id}`);
       }
     },
   };

@@ -4,7 +4,7 @@ import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4FinishReason, LanguageModelV4GenerateResult, LanguageModelV4StreamPart,
   LanguageModelV4StreamResult, LanguageModelV4Usage, SharedV4Warning,
 } from '@ai-sdk/provider';
-import { ClosedError, MemosError, ValidationError } from '@memos-js/core';
+import { ClosedError, ModelCallError, ValidationError } from '@memos-js/core';
 import type { LlamaCompletion, LlamaCompletionGenerationOptions, LlamaCompletionResponse, LlamaGrammar } from 'node-llama-cpp';
 import { loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
 import { DEFAULT_PROMPT_LABELS, promptToText, type PromptLabels } from './prompt-to-text.ts';
@@ -132,7 +132,7 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
         response = await loaded.completion.generateCompletionWithMeta(text, generation);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        throw new MemosError('MEMOS_MODEL_CALL', `llama-cpp generation with ${modelId} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        throw new ModelCallError(modelId, `llama-cpp generation with ${modelId} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
       const after = loaded.meter();
       const evaluated = Math.max(0, Math.min(promptTokens, after.usedInputTokens - before.usedInputTokens));
@@ -265,7 +265,7 @@ async function loadModel(options: LlamaCppLanguageModelOptions): Promise<Loaded>
     };
   } catch (error) {
     await llama.dispose();
-    throw new MemosError('MEMOS_MODEL_CALL', `Loading ${options.modelPath} with node-llama-cpp failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new ModelCallError(basename(options.modelPath), `Loading ${options.modelPath} with node-llama-cpp failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   }
 }
 

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { ClosedError } from '../errors/closed-error.ts';
+import { EmbedderError } from '../errors/embedder-error.ts';
 import { MemosError } from '../errors/memos-error.ts';
 import { ValidationError } from '../errors/validation-error.ts';
 import type { Embedder } from '../spec/embedder.ts';
@@ -144,10 +145,10 @@ export function createLlamaCppEmbedder(options: LlamaCppEmbedderOptions): LlamaC
     try {
       vector = (await state.context.getEmbeddingFor(tokens)).vector;
     } catch (error) {
-      throw new MemosError('MEMOS_EMBEDDER', `GGUF embedder failed on a text of ${tokens.length} tokens: ${message(error)}`, { cause: error });
+      throw new EmbedderError(modelName(modelPath), `GGUF embedder failed on a text of ${tokens.length} tokens: ${message(error)}`, { cause: error });
     }
     if (vector.length !== state.dimension) {
-      throw new MemosError('MEMOS_EMBEDDER', `GGUF embedder returned ${vector.length} values, expected ${state.dimension}`);
+      throw new EmbedderError(modelName(modelPath), `GGUF embedder returned ${vector.length} values, expected ${state.dimension}`);
     }
     return l2Normalize(vector);
   }

@@ -1,5 +1,5 @@
 import { DependencyMissingError } from '../errors/dependency-missing-error.ts';
-import { MemosError } from '../errors/memos-error.ts';
+import { DependencyFailedError } from '../errors/dependency-failed-error.ts';
 
 /** The `node-llama-cpp` module namespace (an optional peer dependency, loaded on first use). */
 export type NodeLlamaCppModule = typeof import('node-llama-cpp');
@@ -15,7 +15,7 @@ export interface LoadNodeLlamaCppOptions {
 /**
  * Imports `node-llama-cpp` lazily. When the package itself is not installed this throws
  * `DependencyMissingError` naming the install command; any other failure (a broken install, a
- * missing native binary) becomes a `MemosError` with code `MEMOS_DEPENDENCY_FAILED` whose
+ * missing native binary) becomes a `DependencyFailedError` (code `MEMOS_DEPENDENCY_FAILED`) whose
  * `cause` is the original error.
  */
 export async function loadNodeLlamaCpp(options: LoadNodeLlamaCppOptions): Promise<NodeLlamaCppModule> {
@@ -27,7 +27,7 @@ export async function loadNodeLlamaCpp(options: LoadNodeLlamaCppOptions): Promis
       throw new DependencyMissingError('node-llama-cpp', options.feature, { cause: error });
     }
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MemosError('MEMOS_DEPENDENCY_FAILED', `${options.feature} could not load node-llama-cpp: ${reason}`, { cause: error });
+    throw new DependencyFailedError('node-llama-cpp', options.feature, reason, { cause: error });
   }
 }
 

@@ -9,3 +9,6 @@ export { DumpFormatError } from './dump-format-error.ts';
 export { StorageError } from './storage-error.ts';
 export { DependencyMissingError } from './dependency-missing-error.ts';
 export { ClosedError } from './closed-error.ts';
+export { ModelCallError } from './model-call-error.ts';
+export { EmbedderError } from './embedder-error.ts';
+export { DependencyFailedError } from './dependency-failed-error.ts';

@@ -1,13 +1,13 @@
 import { DependencyMissingError } from '../../errors/dependency-missing-error.ts';
-import { MemosError } from '../../errors/memos-error.ts';
+import { DependencyFailedError } from '../../errors/dependency-failed-error.ts';
 
 /** The `chromadb` module namespace (an optional peer dependency, loaded on first use). */
 export type ChromadbModule = typeof import('chromadb');
 
 /**
  * Imports `chromadb` lazily. When the package is not installed this throws `DependencyMissingError`
- * naming the install command; any other failure becomes a `MemosError` with code
- * `MEMOS_DEPENDENCY_FAILED` whose `cause` is the original error.
+ * naming the install command; any other failure becomes a `DependencyFailedError` (code
+ * `MEMOS_DEPENDENCY_FAILED`) whose `cause` is the original error.
  *
  * @param importer loads the module; defaults to `import('chromadb')`. Injectable for tests.
  */
@@ -17,7 +17,7 @@ export async function loadChromadb(importer: () => Promise<unknown> = () => impo
   } catch (error) {
     if (isMissingPackage(error, 'chromadb')) throw new DependencyMissingError('chromadb', 'The Chroma vector store', { cause: error });
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MemosError('MEMOS_DEPENDENCY_FAILED', `The Chroma vector store could not load chromadb: ${reason}`, { cause: error });
+    throw new DependencyFailedError('chromadb', 'The Chroma vector store', reason, { cause: error });
   }
 }
 

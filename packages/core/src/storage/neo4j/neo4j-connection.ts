@@ -1,5 +1,6 @@
 import type { Driver, ManagedTransaction } from 'neo4j-driver';
 import { ClosedError } from '../../errors/closed-error.ts';
+import { DependencyFailedError } from '../../errors/dependency-failed-error.ts';
 import { DependencyMissingError } from '../../errors/dependency-missing-error.ts';
 import type { Logger } from '../../spec/logger.ts';
 import { toStorageError } from './neo4j-errors.ts';
@@ -232,7 +233,7 @@ export class Neo4jConnection {
     }
     const mod = ((loaded as { default?: unknown }).default ?? loaded) as Neo4jDriverModule;
     if (typeof mod?.driver !== 'function') {
-      throw new DependencyMissingError('neo4j-driver', 'The Neo4j backend', { cause: new Error('neo4j-driver exports no driver()') });
+      throw new DependencyFailedError('neo4j-driver', 'The Neo4j backend', 'the module exports no driver()');
     }
     return mod;
   }

@@ -1,3 +1,4 @@
+import { StorageError } from '../../errors/storage-error.ts';
 import type { WriteBatch } from '../../spec/graph-store.ts';
 import type { VectorSyncState } from '../../spec/memory-item.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
@@ -50,7 +51,7 @@ export function writeBatch(conn: SqliteConnection, batch: WriteBatch): void {
       for (const { item, terms } of batch.items) {
         const row = upsert.get(...itemParams(item, terms.length));
         const rid = row?.['rid'];
-        if (typeof rid !== 'number') throw new Error(`upsert of item ${item.id} returned no rowid`);
+        if (typeof rid !== 'number') throw new StorageError('sqlite', 'write', `upsert of item ${item.id} returned no rowid`);
         deletePostings.run(rid);
         if (terms.length > 0) insertPostings.run(cubeKey(item.cubeId), rid, terms.length, item.status, JSON.stringify(terms));
       }

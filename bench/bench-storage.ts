@@ -1,4 +1,6 @@
-import { createChromaVectorStore, createNeo4jStorage, type StorageOption } from '@memos-js/core';
+import type { StorageOption } from '@memos-js/core';
+import { createChromaVectorStore } from '@memos-js/core/chroma';
+import { createNeo4jStorage } from '@memos-js/core/neo4j';
 
 /** Storage settings a benchmark passes through to the backend (from the command line). */
 export interface BenchStorageOptions {

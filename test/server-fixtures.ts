@@ -1,7 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { inject } from 'vitest';
-import { createChromaVectorStore, createMemOS, createNeo4jStorage, type MemOS, type MemOSOptions } from '@memos-js/core';
+import { createMemOS, type MemOS, type MemOSOptions } from '@memos-js/core';
+import { createChromaVectorStore } from '@memos-js/core/chroma';
+import { createNeo4jStorage } from '@memos-js/core/neo4j';
 import type { ServicesState } from './global-setup.ts';
 
 /** The part of scripts/services-lib.mjs the fault tests use (plain JS, typed by hand). */

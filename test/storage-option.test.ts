@@ -1,6 +1,8 @@
 /** `createMemOS({ storage: { kind: 'neo4j', ... } })` wires the Neo4j graph with Chroma or Neo4j vectors. */
 import { describe, expect, it } from 'vitest';
-import { createChromaVectorStore, createMemOS, createNeo4jStorage } from '@memos-js/core';
+import { createMemOS } from '@memos-js/core';
+import { createChromaVectorStore } from '@memos-js/core/chroma';
+import { createNeo4jStorage } from '@memos-js/core/neo4j';
 import { serverUrls, uniqueTag } from './server-fixtures.ts';
 
 describe("storage: { kind: 'neo4j' }", () => {

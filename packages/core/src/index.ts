@@ -28,6 +28,10 @@ export { hybridSearch, DEFAULT_HYBRID_CONFIG, LEXICAL_VECTOR_WEIGHT, type Hybrid
 export { reciprocalRankFusion, type RankedList, type FusedEntry } from './retrieval/reciprocal-rank-fusion.ts';
 export { bm25Idf, DEFAULT_BM25, type Bm25Params } from './retrieval/bm25.ts';
 export { canAccess, type CubeAction } from './governance/access-control.ts';
+export {
+  checkIdentityOptions, parseIdentity, resolveIdentity, type AdapterIdentity, type AdapterIdentityOptions, type IdentityOption, type IdentityResolver,
+} from './governance/adapter-identity.ts';
+export { createToolScope, type ToolScope, type ToolScopeOptions, type ToolScopeMos, type ToolAddInput } from './governance/tool-scope.ts';
 export { DUMP_FORMAT, DUMP_FORMAT_VERSION } from './cube/dump-format.ts';
 export type { DumpCubeResult } from './cube/dump-cube.ts';
 export type { CubeRepairReport } from './memory/textual/repair-vectors.ts';
@@ -35,7 +39,9 @@ export { migrateCube, type MigrateCubeOptions, type MigrateCubeResult } from './
 
 export { createLexicalEmbedder, createLlamaCppEmbedder } from './embedding/index.ts';
 export { createFastMemReader, parseChatTime, type ChatMessageInput, type DocumentInput, type MemoryDraft, type MemReader } from './extraction/index.ts';
-export { createSqliteStorage } from './storage/sqlite/index.ts';
-export { createNeo4jStorage, type Neo4jStorage, type Neo4jStorageOptions } from './storage/neo4j/index.ts';
-export { createChromaVectorStore, type ChromaVectorStoreOptions } from './storage/chroma/index.ts';
+// Backends live in their own subpaths (`@memos-js/core/sqlite`, `/neo4j`, `/chroma`), so importing the root never loads
+// `node:sqlite`, `sqlite-vec` or a database driver; `createMemOS` loads the configured one lazily in `setup()`.
+export type { Neo4jStorage, Neo4jStorageOptions } from './storage/neo4j/create-neo4j-storage.ts';
+export type { ChromaVectorStoreOptions } from './storage/chroma/chroma-options.ts';
+export { ActorScope } from './governance/actor-scope.ts';
 export { matchesFilter } from './storage/item-filter/matches-filter.ts';

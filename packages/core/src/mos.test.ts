@@ -74,15 +74,20 @@ describe('users and cubes', () => {
     const cube = await mos.getCube({ userId: 'alice', cubeId: 'c1' });
     expect(cube.embedder.fingerprint).toBe(mos.embedder.fingerprint);
     expect(await mos.listCubes({ userId: 'bob' })).toEqual([]);
-    await expect(mos.getCube({ userId: 'bob', cubeId: 'c1' })).rejects.toBeInstanceOf(AccessDeniedError);
-    await expect(mos.shareCube({ userId: 'bob', cubeId: 'c1', withUserId: 'bob', access: 'read' })).rejects.toBeInstanceOf(AccessDeniedError);
+    // A non-member gets the same NotFoundError for a cube that exists and one that does not.
+    const hidden = await mos.getCube({ userId: 'bob', cubeId: 'c1' }).catch((e: unknown) => e);
+    const missing = await mos.getCube({ userId: 'bob', cubeId: 'c9' }).catch((e: unknown) => e);
+    expect(hidden).toBeInstanceOf(NotFoundError);
+    expect(hidden).toMatchObject({ code: 'MEMOS_NOT_FOUND', entity: 'cube', id: 'c1', message: (missing as Error).message.replace('c9', 'c1') });
+    expect(missing).toMatchObject({ code: 'MEMOS_NOT_FOUND', entity: 'cube', id: 'c9' });
+    await expect(mos.shareCube({ userId: 'bob', cubeId: 'c1', withUserId: 'bob', access: 'read' })).rejects.toBeInstanceOf(NotFoundError);
     await mos.shareCube({ userId: 'alice', cubeId: 'c1', withUserId: 'bob', access: 'read' });
     expect((await mos.listCubes({ userId: 'bob' })).map((c) => c.id)).toEqual(['c1']);
     await expect(mos.add({ userId: 'bob', cubeId: 'c1', text: 'bob writes' })).rejects.toBeInstanceOf(AccessDeniedError);
     await mos.shareCube({ userId: 'alice', cubeId: 'c1', withUserId: 'bob', access: 'write' });
     await mos.add({ userId: 'bob', cubeId: 'c1', text: 'bob writes' });
     await mos.shareCube({ userId: 'alice', cubeId: 'c1', withUserId: 'bob', access: 'none' });
-    await expect(mos.search({ userId: 'bob', query: 'bob', cubeIds: ['c1'] })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(mos.search({ userId: 'bob', query: 'bob', cubeIds: ['c1'] })).rejects.toBeInstanceOf(NotFoundError);
     await expect(mos.createCube({ userId: 'alice', id: 'c1', name: 'dup' })).rejects.toBeInstanceOf(ConflictError);
     await expect(mos.createCube({ userId: 'ghost', name: 'x' })).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -232,7 +237,7 @@ describe('versions, invalidation and time travel', () => {
     await expect(mos.rollback({ userId: 'alice', id: item!.id, version: 9 })).rejects.toMatchObject({ entity: 'version' });
     await expect(mos.update({ userId: 'alice', id: item!.id })).rejects.toBeInstanceOf(ValidationError);
     await expect(mos.update({ userId: 'alice', id: 'missing', text: 'x' })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(mos.update({ userId: 'bob', id: item!.id, text: 'x' })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(mos.update({ userId: 'bob', id: item!.id, text: 'x' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('serialises concurrent updates of one item (no lost versions)', async () => {
@@ -296,6 +301,8 @@ describe('getAll, relate and audit', () => {
     await mos.update({ userId: 'alice', id: items[0]!.id, tags: ['x'] });
     const audit = await mos.audit({ userId: 'alice', cubeId: 'c1' });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['createCube', 'add', 'relate', 'update']));
+    await expect(mos.audit({ userId: 'bob', cubeId: 'c1' })).rejects.toBeInstanceOf(NotFoundError);
+    await mos.shareCube({ userId: 'alice', cubeId: 'c1', withUserId: 'bob', access: 'write' });
     await expect(mos.audit({ userId: 'bob', cubeId: 'c1' })).rejects.toBeInstanceOf(AccessDeniedError);
   });
 });

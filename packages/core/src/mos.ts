@@ -1,112 +1,123 @@
 import { uuidV7 } from './ids/uuid-v7.ts';
-import { dumpCube, type DumpCubeResult } from './cube/dump-cube.ts';
-import { loadCube } from './cube/load-cube.ts';
+import { CubeAdmin } from './cube/cube-admin.ts';
+import type { DumpCubeResult } from './cube/dump-cube.ts';
 import { createLexicalEmbedder } from './embedding/index.ts';
 import { ClosedError } from './errors/closed-error.ts';
-import { ConflictError } from './errors/conflict-error.ts';
-import { EmbedderMismatchError } from './errors/embedder-mismatch-error.ts';
-import { ValidationError } from './errors/validation-error.ts';
 import { createFastMemReader, extractKeyTerms, type MemReader, type MemoryDraft } from './extraction/index.ts';
-import { canAccess, readableCubes, requireCube, requireUser } from './governance/access-control.ts';
-import { addMemories } from './memory/textual/add-memories.ts';
-import { deleteMemory, invalidateMemory, requireItem, rollbackMemory, updateMemory, type MemoryPatch } from './memory/textual/change-memory.ts';
+import { ActorScope } from './governance/actor-scope.ts';
+import { GovernanceService } from './governance/governance-service.ts';
+import { LifecycleService } from './lifecycle/lifecycle-service.ts';
+import type { MemoryPatch } from './memory/textual/change-memory.ts';
 import type { MemoryContext } from './memory/textual/memory-context.ts';
-import { repairCubeVectors, type CubeRepairReport } from './memory/textual/repair-vectors.ts';
-import { auditRecord } from './memory/textual/version-record.ts';
+import { MemoryChanges } from './memory/textual/memory-changes.ts';
+import { MemoryReads } from './memory/textual/memory-reads.ts';
+import type { CubeRepairReport } from './memory/textual/repair-vectors.ts';
 import { VectorRetry } from './mos/vector-retry.ts';
 import { createInputSchemas, type InputSchemas } from './mos/input-schemas.ts';
 import { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
 import type { MemOSOptions } from './mos/mos-options.ts';
+import type { MosRuntime } from './mos/mos-runtime.ts';
 import { parseInput } from './mos/parse-input.ts';
-import { resolveFilter } from './mos/resolve-filter.ts';
 import { silentLogger } from './mos/silent-logger.ts';
 import { toIsoTime, toOptionalIsoTime } from './mos/to-iso-time.ts';
-import { DEFAULT_HYBRID_CONFIG, hybridSearch, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig } from './retrieval/hybrid-search.ts';
+import { DEFAULT_HYBRID_CONFIG, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig } from './retrieval/hybrid-search.ts';
+import { SearchService } from './retrieval/search-service.ts';
 import type {
-  AuditRecord, Embedder, GraphStore, MemCubeConfig, MemoryEdge, MemoryItem, SearchResult, UserRecord, VectorStore, VersionRecord,
+  AuditRecord, EdgeType, Embedder, GraphStore, MemCubeConfig, MemoryEdge, MemoryItem, SearchResult, UserRecord, VectorStore, VersionRecord,
 } from './spec/index.ts';
-import { createChromaVectorStore } from './storage/chroma/index.ts';
-import { createNeo4jStorage } from './storage/neo4j/index.ts';
-import { createSqliteStorage } from './storage/sqlite/index.ts';
+import { openStorage } from './storage/open-storage.ts';
 import type * as Inputs from './mos/mos-inputs.ts';
 
 /** Current schema version of cubes created by this runtime. */
 export const CUBE_SCHEMA_VERSION = 1;
 
+/** The services behind the facade, built by `setup()`. */
+interface Services {
+  ctx: MemoryContext;
+  close: () => Promise<void>;
+  cubes: CubeAdmin;
+  changes: MemoryChanges;
+  reads: MemoryReads;
+  search: SearchService;
+  governance: GovernanceService;
+  lifecycle: LifecycleService;
+  retry: VectorRetry | undefined;
+}
+
 /**
  * The memory operating system: users, MemCubes, add / search / get / update / delete /
  * invalidate / history / rollback, sharing, dump and load. Create with {@link createMemOS},
  * then `await mos.setup()`; `await mos.close()` when done.
+ *
+ * A thin facade: each call validates its input, resolves the acting user once into an
+ * {@link ActorScope} (the cubes that user may read or change), and hands both to a service
+ * (cube admin, memory changes, reads, search, governance, lifecycle). Storage backends are
+ * loaded lazily in `setup()`.
  */
 export class MemOS {
-  readonly graph: GraphStore;
-  readonly vector: VectorStore;
   readonly embedder: Embedder;
   readonly reader: MemReader;
   readonly limits: MemosLimits;
   readonly searchConfig: HybridSearchConfig;
-  readonly #ctx: MemoryContext;
+  readonly #options: MemOSOptions;
   readonly #schemas: InputSchemas;
-  readonly #closeStorage: () => Promise<void>;
-  readonly #trackAccess: boolean;
-  readonly #locks = new Map<string, Promise<unknown>>();
-  readonly #retry: VectorRetry | undefined;
+  #services: Services | undefined;
   #state: 'new' | 'ready' | 'closed' = 'new';
   #setupPromise: Promise<void> | undefined;
 
   constructor(options: MemOSOptions = {}) {
-    const storage = options.storage ?? { kind: 'sqlite', path: './.memos/memos.db' };
-    if (storage.kind === 'sqlite') {
-      const sqlite = createSqliteStorage({ path: storage.path, ...(storage.synchronous ? { synchronous: storage.synchronous } : {}) });
-      this.graph = sqlite.graph;
-      this.vector = sqlite.vector;
-      this.#closeStorage = () => sqlite.close();
-    } else if (storage.kind === 'neo4j') {
-      const neo4j = createNeo4jStorage({ ...storage.neo4j, vectorIndex: storage.chroma === undefined });
-      const vector = storage.chroma ? createChromaVectorStore(storage.chroma) : neo4j.vector;
-      if (!vector) throw new ValidationError('storage', 'needs a vector store');
-      this.graph = neo4j.graph;
-      this.vector = vector;
-      this.#closeStorage = async () => {
-        if (vector !== neo4j.vector) await vector.close();
-        await neo4j.close();
-      };
-    } else {
-      this.graph = storage.graph;
-      this.vector = storage.vector;
-      this.#closeStorage = async () => {
-        await storage.graph.close();
-        if ((storage.vector as unknown) !== storage.graph) await storage.vector.close();
-      };
-    }
+    this.#options = options;
     this.embedder = options.embedder ?? createLexicalEmbedder();
     this.reader = options.reader ?? createFastMemReader();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const defaultWeights = { ...DEFAULT_HYBRID_CONFIG.weights, ...(this.embedder.kind === 'lexical' ? { vector: LEXICAL_VECTOR_WEIGHT } : {}) };
     this.searchConfig = { ...DEFAULT_HYBRID_CONFIG, ...options.search, weights: { ...defaultWeights, ...options.search?.weights } };
     this.#schemas = createInputSchemas(this.limits);
-    this.#trackAccess = options.trackAccess ?? true;
-    this.#ctx = {
-      graph: this.graph,
-      vector: this.vector,
-      embedder: this.embedder,
-      logger: options.logger ?? silentLogger,
-      now: options.now ?? (() => new Date()),
-      newId: options.newId ?? (() => uuidV7()),
-    };
-    if (options.vectorRetry !== false) {
-      this.#retry = new VectorRetry({ ...options.vectorRetry, logger: this.#ctx.logger, repair: (cubeId) => this.#repairCube(cubeId) });
-      this.#ctx.onVectorFailure = (cubeIds) => this.#retry?.schedule(cubeIds);
-    }
   }
 
-  /** Creates or migrates the storage schema (idempotent). */
+  /** The graph store (source of truth); available after `setup()`. */
+  get graph(): GraphStore {
+    return this.#svc().ctx.graph;
+  }
+
+  /** The vector store; available after `setup()`. */
+  get vector(): VectorStore {
+    return this.#svc().ctx.vector;
+  }
+
+  /** Opens the storage backend and creates or migrates its schema (idempotent). */
   async setup(): Promise<void> {
     if (this.#state === 'closed') throw new ClosedError('MemOS', 'closed');
     this.#setupPromise ??= (async () => {
-      await this.embedder.setup?.();
-      await this.graph.setup();
-      if ((this.vector as unknown) !== this.graph) await this.vector.setup();
+      const options = this.#options;
+      const storage = await openStorage(options.storage ?? { kind: 'sqlite', path: './.memos/memos.db' });
+      const ctx: MemoryContext = {
+        graph: storage.graph, vector: storage.vector, embedder: this.embedder,
+        logger: options.logger ?? silentLogger, now: options.now ?? (() => new Date()), newId: options.newId ?? (() => uuidV7()),
+      };
+      const rt: MosRuntime = { ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION };
+      const lifecycle = new LifecycleService(rt);
+      let retry: VectorRetry | undefined;
+      if (options.vectorRetry !== false) {
+        const vectorRetry = new VectorRetry({ ...options.vectorRetry, logger: ctx.logger, repair: (cubeId) => lifecycle.repairForRetry(cubeId) });
+        ctx.onVectorFailure = (cubeIds) => vectorRetry.schedule(cubeIds);
+        retry = vectorRetry;
+      }
+      const services: Services = {
+        ctx, close: () => storage.close(), retry, lifecycle,
+        cubes: new CubeAdmin(rt), changes: new MemoryChanges(rt), reads: new MemoryReads(rt), search: new SearchService(rt), governance: new GovernanceService(rt),
+      };
+      try {
+        await this.embedder.setup?.();
+        await ctx.graph.setup();
+        if ((ctx.vector as unknown) !== ctx.graph) await ctx.vector.setup();
+        if (options.rootUser) await services.cubes.bootstrapRoot(options.rootUser);
+      } catch (error) {
+        await storage.close().catch(() => undefined);
+        this.#setupPromise = undefined;
+        throw error;
+      }
+      this.#services = services;
       this.#state = 'ready';
     })();
     return this.#setupPromise;
@@ -115,92 +126,68 @@ export class MemOS {
   /** Closes the storage. Further calls throw `ClosedError`. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
+    const pending = this.#setupPromise;
     this.#state = 'closed';
-    await this.#retry?.stop();
-    await Promise.allSettled([...this.#locks.values()]);
-    await this.#closeStorage();
+    await pending?.catch(() => undefined);
+    const services = this.#services;
+    if (!services) return;
+    await services.retry?.stop();
+    await services.changes.drain();
+    await services.close();
   }
 
   // ---- users and cubes -------------------------------------------------------------------
 
-  /** Creates a user (id defaults to a new UUID). */
+  /**
+   * Creates a user (id defaults to a new UUID). Role `admin` needs `actorId` naming an admin
+   * (the first admin comes from the `rootUser` option).
+   */
   async createUser(input: Inputs.CreateUserInput): Promise<UserRecord> {
-    const { id, name, role } = this.#parse('createUser', input);
-    this.#ready();
-    const userId = id ?? this.#ctx.newId();
-    if (await this.graph.getUser(userId)) throw new ConflictError('user', userId, `User ${userId} already exists`);
-    const user: UserRecord = { id: userId, name, role: role ?? 'user', createdAt: this.#now() };
-    await this.graph.putUser(user);
-    return user;
+    const { id, name, role, actorId } = this.#parse('createUser', input);
+    const svc = this.#svc();
+    const actor = actorId === undefined ? undefined : await ActorScope.resolve(svc.ctx.graph, actorId);
+    return svc.cubes.createUser({ id, name, role, actor });
   }
 
   /** A user by id (throws `NotFoundError`). */
   async getUser(input: { userId: string }): Promise<UserRecord> {
     const { userId } = this.#parse('userRef', input);
-    this.#ready();
-    return requireUser(this.graph, userId);
+    return (await this.#scope(userId)).user;
   }
 
   /** Every user. */
   async listUsers(): Promise<UserRecord[]> {
-    this.#ready();
-    return this.graph.listUsers();
+    return this.#svc().ctx.graph.listUsers();
   }
 
   /** Creates a MemCube owned by `userId`, bound to the configured embedder. */
   async createCube(input: Inputs.CreateCubeInput): Promise<MemCubeConfig> {
     const { userId, id, name, description } = this.#parse('createCube', input);
-    this.#ready();
-    await requireUser(this.graph, userId);
-    const cubeId = id ?? this.#ctx.newId();
-    if (await this.graph.getCube(cubeId)) throw new ConflictError('cube', cubeId, `Cube ${cubeId} already exists`);
-    const at = this.#now();
-    const cube: MemCubeConfig = {
-      id: cubeId, name, ownerId: userId, embedder: { fingerprint: this.embedder.fingerprint, dimension: this.embedder.dimension },
-      schemaVersion: CUBE_SCHEMA_VERSION, acl: [], createdAt: at, updatedAt: at,
-      ...(description !== undefined ? { description } : {}),
-    };
-    await this.graph.putCube(cube);
-    await this.graph.write({ audit: [auditRecord(this.#ctx, { actor: userId, action: 'createCube', at, cubeId })] });
-    return cube;
+    return this.#svc().cubes.createCube(await this.#scope(userId), { id, name, description });
   }
 
   /** A cube the user can read. */
   async getCube(input: Inputs.CubeRef): Promise<MemCubeConfig> {
     const { userId, cubeId } = this.#parse('cubeRef', input);
-    this.#ready();
-    return (await requireCube(this.graph, userId, cubeId, 'read')).cube;
+    return (await this.#scope(userId)).cube(cubeId, 'read');
   }
 
   /** Every cube the user can read (owned, shared with them, or all for admins). */
   async listCubes(input: { userId: string }): Promise<MemCubeConfig[]> {
     const { userId } = this.#parse('userRef', input);
-    this.#ready();
-    return readableCubes(this.graph, await requireUser(this.graph, userId));
+    return (await this.#scope(userId)).cubes('read');
   }
 
-  /** Grants (`read`/`write`) or revokes (`none`) another user's access; owner or admin only. */
+  /** Grants (`read`/`write`/`share`) or revokes (`none`) another user's access; owner or admin only. */
   async shareCube(input: Inputs.ShareCubeInput): Promise<MemCubeConfig> {
     const { userId, cubeId, withUserId, access } = this.#parse('share', input);
-    this.#ready();
-    const { cube } = await requireCube(this.graph, userId, cubeId, 'admin');
-    await requireUser(this.graph, withUserId);
-    const acl = cube.acl.filter((entry) => entry.userId !== withUserId);
-    if (access !== 'none') acl.push({ userId: withUserId, access });
-    const at = this.#now();
-    const updated: MemCubeConfig = { ...cube, acl, updatedAt: at };
-    await this.graph.putCube(updated);
-    await this.graph.write({ audit: [auditRecord(this.#ctx, { actor: userId, action: 'share', at, cubeId, details: { withUserId, access } })] });
-    return updated;
+    return this.#svc().cubes.shareCube(await this.#scope(userId), { cubeId, withUserId, access });
   }
 
   /** Deletes a cube and everything in it (owner or admin). */
   async deleteCube(input: Inputs.CubeRef): Promise<void> {
     const { userId, cubeId } = this.#parse('cubeRef', input);
-    this.#ready();
-    const { cube } = await requireCube(this.graph, userId, cubeId, 'admin');
-    await this.vector.deleteCube({ space: cube.embedder, cubeId });
-    await this.graph.deleteCube(cubeId);
+    return this.#svc().cubes.deleteCube(await this.#scope(userId), cubeId);
   }
 
   // ---- memories ----------------------------------------------------------------------------
@@ -211,24 +198,22 @@ export class MemOS {
    */
   async add(input: Inputs.AddInput): Promise<{ items: MemoryItem[] }> {
     const parsed = this.#parse('add', input);
-    this.#ready();
-    const { cube } = await requireCube(this.graph, parsed.userId, parsed.cubeId, 'write');
-    this.#assertEmbedder(cube);
+    const svc = this.#svc();
     const sessionId = parsed.sessionId;
-    let drafts: MemoryDraft[];
+    let sessionTime: string | undefined;
     if ('messages' in parsed) {
       parsed.messages.forEach((m, i) => m.time !== undefined && toIsoTime(m.time, `add.messages[${i}].time`));
-      const sessionTime = toOptionalIsoTime(parsed.sessionTime, 'add.sessionTime');
-      drafts = await this.reader.readMessages({ messages: parsed.messages, ...(sessionId ? { sessionId } : {}), ...(sessionTime ? { sessionTime } : {}) });
-    } else if ('text' in parsed) {
-      drafts = [textDraft(parsed.text, sessionId)];
-    } else {
-      drafts = await this.reader.readDocument({ document: parsed.document, ...(sessionId ? { sessionId } : {}) });
+      sessionTime = toOptionalIsoTime(parsed.sessionTime, 'add.sessionTime');
     }
     const expiresAt = toOptionalIsoTime(parsed.expiresAt, 'add.expiresAt');
-    const items = await addMemories(this.#ctx, {
-      cube, userId: parsed.userId, drafts,
-      ...(sessionId !== undefined ? { sessionId } : {}),
+    const session = sessionId !== undefined ? { sessionId } : {};
+    const drafts = async (): Promise<MemoryDraft[]> => {
+      if ('messages' in parsed) return this.reader.readMessages({ messages: parsed.messages, ...session, ...(sessionTime ? { sessionTime } : {}) });
+      if ('text' in parsed) return [textDraft(parsed.text, sessionId)];
+      return this.reader.readDocument({ document: parsed.document, ...session });
+    };
+    const items = await svc.changes.add(await this.#scope(parsed.userId), {
+      cubeId: parsed.cubeId, drafts, ...session,
       ...(parsed.memoryType !== undefined ? { memoryType: parsed.memoryType } : {}),
       ...(parsed.tags !== undefined ? { tags: parsed.tags } : {}),
       ...(parsed.metadata !== undefined ? { metadata: parsed.metadata } : {}),
@@ -240,104 +225,80 @@ export class MemOS {
   /** Hybrid search (vector + BM25 + graph neighbours, fused) over the user's cubes. */
   async search(input: Inputs.SearchInput): Promise<SearchResult> {
     const parsed = this.#parse('search', input);
-    this.#ready();
-    const cubes = await this.#cubesFor(parsed.userId, parsed.cubeIds);
-    for (const cube of cubes) this.#assertEmbedder(cube);
+    const svc = this.#svc();
     const asOf = toOptionalIsoTime(parsed.asOf, 'search.asOf');
     const knownAt = toOptionalIsoTime(parsed.knownAt, 'search.knownAt');
-    const filter = resolveFilter({ filter: parsed.filter, cubeIds: cubes.map((c) => c.id), asOf, knownAt, field: 'search.filter' });
-    const config: HybridSearchConfig = parsed.weights ? { ...this.searchConfig, weights: { ...this.searchConfig.weights, ...parsed.weights } } : this.searchConfig;
-    const result = await hybridSearch({ graph: this.graph, vector: this.vector, embedder: this.embedder, query: parsed.query, filter, topK: parsed.topK ?? 10, config });
-    if (this.#trackAccess && result.hits.length > 0) await this.graph.touch(result.hits.map((h) => h.item.id), this.#now());
-    return result;
+    return svc.search.search(await this.#scope(parsed.userId), {
+      query: parsed.query, cubeIds: parsed.cubeIds, filter: parsed.filter, topK: parsed.topK ?? 10, asOf, knownAt, weights: parsed.weights,
+    });
   }
 
-  /** One memory by id (any status). */
+  /** One memory by id (deleted ones only for users who may restore them). */
   async get(input: Inputs.ItemRef): Promise<MemoryItem> {
     const { userId, id } = this.#parse('itemRef', input);
-    this.#ready();
-    return this.#readableItem(userId, id);
+    return this.#svc().reads.get(await this.#scope(userId), id);
   }
 
   /** Lists memories with filters and pagination (default: active items, oldest first). */
   async getAll(input: Inputs.GetAllInput): Promise<{ items: MemoryItem[]; total: number }> {
     const parsed = this.#parse('getAll', input);
-    this.#ready();
-    const cubes = await this.#cubesFor(parsed.userId, parsed.cubeIds);
+    const svc = this.#svc();
     const { asOf, knownAt, ...rest } = parsed.filter ?? {};
-    const filter = resolveFilter({
-      filter: rest, cubeIds: cubes.map((c) => c.id), field: 'getAll.filter',
-      asOf: toOptionalIsoTime(asOf, 'getAll.filter.asOf'), knownAt: toOptionalIsoTime(knownAt, 'getAll.filter.knownAt'),
+    const filter = {
+      ...rest,
+      ...optional('asOf', toOptionalIsoTime(asOf, 'getAll.filter.asOf')),
+      ...optional('knownAt', toOptionalIsoTime(knownAt, 'getAll.filter.knownAt')),
+    };
+    return svc.reads.getAll(await this.#scope(parsed.userId), {
+      cubeIds: parsed.cubeIds, filter, limit: parsed.limit ?? 100, offset: parsed.offset ?? 0, order: parsed.order ?? 'createdAt', direction: parsed.direction ?? 'asc',
     });
-    const [items, total] = await Promise.all([
-      this.graph.listItems({ filter, limit: parsed.limit ?? 100, offset: parsed.offset ?? 0, order: parsed.order ?? 'createdAt', direction: parsed.direction ?? 'asc' }),
-      this.graph.countItems(filter),
-    ]);
-    return { items, total };
   }
 
   /** Changes a memory; writes a new version (re-embeds if the text changed). */
   async update(input: Inputs.UpdateInput): Promise<MemoryItem> {
     const { userId, id, reason, expiresAt, ...rest } = this.#parse('update', input);
-    this.#ready();
+    const svc = this.#svc();
     const patch: MemoryPatch = { ...rest };
     if (expiresAt !== undefined) patch.expiresAt = expiresAt === null ? null : toIsoTime(expiresAt, 'update.expiresAt');
-    return this.#withItem(userId, id, (item) => updateMemory(this.#ctx, { item, patch, actor: userId, ...(reason !== undefined ? { reason } : {}) }));
+    return svc.changes.update(await this.#scope(userId), { id, patch, reason });
   }
 
   /** Soft-deletes a memory (recorded in its history; restorable with rollback). */
   async delete(input: Inputs.RemoveInput): Promise<MemoryItem> {
     const { userId, id, reason } = this.#parse('remove', input);
-    this.#ready();
-    return this.#withItem(userId, id, (item) => deleteMemory(this.#ctx, { item, actor: userId, ...(reason !== undefined ? { reason } : {}) }));
+    return this.#svc().changes.delete(await this.#scope(userId), { id, reason });
   }
 
   /** Marks a fact as no longer true (kept; visible to `asOf` searches before `invalidAt`). */
   async invalidate(input: Inputs.InvalidateInput): Promise<MemoryItem> {
     const { userId, id, reason, supersededBy, invalidAt } = this.#parse('invalidate', input);
-    this.#ready();
-    const at = invalidAt === undefined ? this.#now() : toIsoTime(invalidAt, 'invalidate.invalidAt');
-    const successor = supersededBy === undefined ? undefined : await this.#readableItem(userId, supersededBy);
-    return this.#withItem(userId, id, async (item) => {
-      if (successor && successor.cubeId !== item.cubeId) throw new ValidationError('invalidate.supersededBy', 'must be in the same cube');
-      return invalidateMemory(this.#ctx, { item, actor: userId, invalidAt: at, ...(reason !== undefined ? { reason } : {}), ...(successor ? { supersededBy: successor } : {}) });
-    });
+    const svc = this.#svc();
+    const at = invalidAt === undefined ? svc.ctx.now().toISOString() : toIsoTime(invalidAt, 'invalidate.invalidAt');
+    return svc.changes.invalidate(await this.#scope(userId), { id, invalidAt: at, reason, supersededBy });
   }
 
   /** Every version of a memory, oldest first. */
   async history(input: Inputs.ItemRef): Promise<VersionRecord[]> {
     const { userId, id } = this.#parse('itemRef', input);
-    this.#ready();
-    await this.#readableItem(userId, id);
-    return this.graph.listVersions(id);
+    return this.#svc().reads.history(await this.#scope(userId), id);
   }
 
   /** Restores an earlier version as a new version. */
   async rollback(input: Inputs.RollbackInput): Promise<MemoryItem> {
     const { userId, id, version, reason } = this.#parse('rollback', input);
-    this.#ready();
-    return this.#withItem(userId, id, (item) => rollbackMemory(this.#ctx, { item, version, actor: userId, ...(reason !== undefined ? { reason } : {}) }));
+    return this.#svc().changes.rollback(await this.#scope(userId), { id, version, reason });
   }
 
   /** Adds a typed edge between two memories of the same cube (e.g. RELATE_TO). */
   async relate(input: Inputs.RelateInput): Promise<MemoryEdge> {
     const { userId, from, to, type, weight } = this.#parse('relate', input);
-    this.#ready();
-    const [source, target] = await Promise.all([this.#readableItem(userId, from), this.#readableItem(userId, to)]);
-    if (source.cubeId !== target.cubeId) throw new ValidationError('relate.to', 'must be in the same cube as relate.from');
-    await requireCube(this.graph, userId, source.cubeId, 'write');
-    const at = this.#now();
-    const edge: MemoryEdge = { from, to, type: type as MemoryEdge['type'], cubeId: source.cubeId, weight: weight ?? 1, createdAt: at };
-    await this.graph.write({ edges: [edge], audit: [auditRecord(this.#ctx, { actor: userId, action: 'relate', at, cubeId: source.cubeId, itemId: from, details: { to, type } })] });
-    return edge;
+    return this.#svc().changes.relate(await this.#scope(userId), { from, to, type: type as EdgeType, weight });
   }
 
   /** Audit trail of a cube, newest first (owner or admin). */
   async audit(input: Inputs.AuditInput): Promise<AuditRecord[]> {
     const { userId, cubeId, itemId, limit } = this.#parse('audit', input);
-    this.#ready();
-    await requireCube(this.graph, userId, cubeId, 'admin');
-    return this.graph.listAudit({ cubeId, ...(itemId ? { itemId } : {}), limit: limit ?? 1_000 });
+    return this.#svc().governance.audit(await this.#scope(userId), { cubeId, itemId, limit: limit ?? 1_000 });
   }
 
   /**
@@ -346,37 +307,26 @@ export class MemOS {
    */
   async repair(input: Inputs.RepairInput): Promise<CubeRepairReport[]> {
     const { userId, cubeIds } = this.#parse('repair', input);
-    this.#ready();
-    const user = await requireUser(this.graph, userId);
-    const cubes = cubeIds
-      ? await Promise.all(cubeIds.map(async (cubeId) => (await requireCube(this.graph, userId, cubeId, 'admin')).cube))
-      : (await this.graph.listCubes()).filter((cube) => canAccess(user, cube, 'admin'));
-    const reports: CubeRepairReport[] = [];
-    for (const cube of cubes) reports.push(await repairCubeVectors(this.#ctx, cube));
-    return reports;
+    return this.#svc().lifecycle.repair(await this.#scope(userId), cubeIds);
   }
 
   /** Number of cubes waiting for a background vector retry (0 when the vector store is in sync). */
   get pendingVectorRetries(): number {
-    return this.#retry?.pending ?? 0;
+    return this.#services?.retry?.pending ?? 0;
   }
 
   // ---- dump / load ---------------------------------------------------------------------------
 
-  /** Writes a cube as a portable directory (JSON Lines; embeddings optional). */
+  /** Writes a cube as a portable directory (JSON Lines; embeddings optional); owner, admin or `share` grant. */
   async dumpCube(input: Inputs.DumpCubeInput): Promise<DumpCubeResult> {
     const { userId, cubeId, dir, includeEmbeddings } = this.#parse('dump', input);
-    this.#ready();
-    const { cube } = await requireCube(this.graph, userId, cubeId, 'read');
-    return dumpCube({ ctx: this.#ctx, cube, dir, includeEmbeddings: includeEmbeddings ?? false, now: this.#now() });
+    return this.#svc().cubes.dumpCube(await this.#scope(userId), { cubeId, dir, includeEmbeddings: includeEmbeddings ?? false });
   }
 
-  /** Loads a dumped cube into this store, owned by `userId` (optionally under a new cube id). */
+  /** Loads a dumped cube (untrusted input) into this store, owned by `userId` (optionally under a new cube id). */
   async loadCube(input: Inputs.LoadCubeInput): Promise<MemCubeConfig> {
     const { userId, dir, cubeId } = this.#parse('load', input);
-    this.#ready();
-    await requireUser(this.graph, userId);
-    return loadCube({ ctx: this.#ctx, dir, userId, ...(cubeId ? { cubeId } : {}), schemaVersion: CUBE_SCHEMA_VERSION });
+    return this.#svc().cubes.loadCube(await this.#scope(userId), { dir, cubeId });
   }
 
   // ---- internals -------------------------------------------------------------------------------
@@ -385,51 +335,21 @@ export class MemOS {
     return parseInput(this.#schemas[name], input, name) as ReturnType<InputSchemas[K]['parse']>;
   }
 
-  #ready(): void {
-    if (this.#state === 'new') throw new ClosedError('MemOS', 'not set up');
+  /** The services, or `ClosedError` before `setup()` finished and after `close()`. */
+  #svc(): Services {
     if (this.#state === 'closed') throw new ClosedError('MemOS', 'closed');
+    if (this.#state === 'new' || !this.#services) throw new ClosedError('MemOS', 'not set up');
+    return this.#services;
   }
 
-  #now(): string {
-    return this.#ctx.now().toISOString();
+  /** Resolves the acting user once per call. */
+  #scope(userId: string): Promise<ActorScope> {
+    return ActorScope.resolve(this.#svc().ctx.graph, userId);
   }
+}
 
-  #assertEmbedder(cube: MemCubeConfig): void {
-    if (cube.embedder.fingerprint !== this.embedder.fingerprint) throw new EmbedderMismatchError(cube.id, cube.embedder.fingerprint, this.embedder.fingerprint);
-  }
-
-  async #repairCube(cubeId: string): Promise<boolean> {
-    const cube = await this.graph.getCube(cubeId);
-    if (!cube) return true;
-    return (await repairCubeVectors(this.#ctx, cube)).stillFailing === 0;
-  }
-
-  async #cubesFor(userId: string, cubeIds: string[] | undefined): Promise<MemCubeConfig[]> {
-    if (cubeIds) return Promise.all([...new Set(cubeIds)].map(async (cubeId) => (await requireCube(this.graph, userId, cubeId, 'read')).cube));
-    return readableCubes(this.graph, await requireUser(this.graph, userId));
-  }
-
-  async #readableItem(userId: string, id: string): Promise<MemoryItem> {
-    const item = await requireItem(this.#ctx, id);
-    await requireCube(this.graph, userId, item.cubeId, 'read');
-    return item;
-  }
-
-  /** Runs a change of one item under a per-item lock (no lost updates between concurrent calls). */
-  async #withItem(userId: string, id: string, change: (item: MemoryItem) => Promise<MemoryItem>): Promise<MemoryItem> {
-    const previous = this.#locks.get(id) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(async () => {
-      const item = await requireItem(this.#ctx, id);
-      await requireCube(this.graph, userId, item.cubeId, 'write');
-      return change(item);
-    });
-    this.#locks.set(id, run);
-    try {
-      return await run;
-    } finally {
-      if (this.#locks.get(id) === run) this.#locks.delete(id);
-    }
-  }
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** A plain-text memory, stored as given (no reader): memoryType `long_term`, source role `api`. */

@@ -23,20 +23,41 @@ export async function allCubeItems(ctx: MemoryContext, cubeId: string): Promise<
   }
 }
 
+/** Options of {@link dumpCube}. */
+export interface DumpCubeOptions {
+  ctx: MemoryContext;
+  /** The cube to write (access is the caller's business). */
+  cube: MemCubeConfig;
+  /** Target directory: created; must be empty or absent. */
+  dir: string;
+  /** Also write the vectors (embeddings.jsonl). */
+  includeEmbeddings: boolean;
+  /**
+   * Also write deleted items with their versions, edges and vectors (default true). With false,
+   * deleted items are left out entirely, with every version of theirs and every edge touching
+   * them, for a caller who may not restore deleted content.
+   */
+  includeDeleted?: boolean;
+  /** `exportedAt` of the manifest. */
+  now: string;
+}
+
 /**
  * Writes a cube as a directory of JSON Lines (manifest, memories, edges, versions, optional
  * embeddings). Written to a temporary sibling directory first and renamed, so a failed dump
  * leaves no half-written directory behind.
  */
-export async function dumpCube(options: { ctx: MemoryContext; cube: MemCubeConfig; dir: string; includeEmbeddings: boolean; now: string }): Promise<DumpCubeResult> {
+export async function dumpCube(options: DumpCubeOptions): Promise<DumpCubeResult> {
   const { ctx, cube } = options;
   const dir = resolve(options.dir);
   const existing = await readdir(dir).catch(() => undefined);
   if (existing && existing.length > 0) throw new ConflictError('dump', dir, `Dump directory ${dir} is not empty`);
-  const items = await allCubeItems(ctx, cube.id);
-  const edges = await ctx.graph.listEdges({ cubeIds: [cube.id] });
+  const all = await allCubeItems(ctx, cube.id);
+  const items = options.includeDeleted === false ? all.filter((item) => item.status !== 'deleted') : all;
+  const kept = new Set(items.map((item) => item.id));
+  const edges = (await ctx.graph.listEdges({ cubeIds: [cube.id] })).filter((edge) => kept.has(edge.from) && kept.has(edge.to));
   const versions = [];
-  for (const item of items) versions.push(...(await ctx.graph.listVersions(item.id)));
+  for (const item of items) versions.push(...(await ctx.graph.listVersions({ cubeId: item.cubeId, itemId: item.id })));
   const embeddings: { id: string; vector: number[] }[] = [];
   if (options.includeEmbeddings) {
     for (let i = 0; i < items.length; i += PAGE) {

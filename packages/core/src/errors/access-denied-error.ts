@@ -4,10 +4,15 @@ import { MemosError } from './memos-error.ts';
 export class AccessDeniedError extends MemosError {
   readonly userId: string;
   readonly cubeId: string;
-  readonly action: 'read' | 'write' | 'admin';
+  readonly action: 'read' | 'write' | 'share' | 'admin' | 'create-admin';
 
   constructor(userId: string, cubeId: string, action: AccessDeniedError['action']) {
-    super('MEMOS_ACCESS_DENIED', `User ${JSON.stringify(userId)} may not ${action} cube ${JSON.stringify(cubeId)}`);
+    super(
+      'MEMOS_ACCESS_DENIED',
+      action === 'create-admin'
+        ? `User ${JSON.stringify(userId)} may not create admin users (only an admin may)`
+        : `User ${JSON.stringify(userId)} may not ${action} cube ${JSON.stringify(cubeId)}`,
+    );
     this.userId = userId;
     this.cubeId = cubeId;
     this.action = action;

@@ -8,12 +8,22 @@ export const idSchema = z.string().regex(ID_PATTERN, 'must be 1-128 characters o
 
 const timeSchema = z.union([z.string().min(1), z.date(), z.number().finite()]);
 
+/** Tags of an item (`add`, `update`, filters and dumps share it): at most `maxTags`, 1–128 characters each. */
+export function tagsSchema(limits: MemosLimits) {
+  return z.array(z.string().min(1).max(128)).max(limits.maxTags);
+}
+
+/** Metadata of an item (`add`, `update`, filters and dumps share it): scalar values within the limits. */
+export function metadataSchema(limits: MemosLimits) {
+  const metadataValue = z.union([z.string().max(limits.maxMetadataValueChars), z.number().finite(), z.boolean(), z.null()]);
+  return z.record(z.string().min(1).max(128), metadataValue).refine((m) => Object.keys(m).length <= limits.maxMetadataKeys, `must have at most ${limits.maxMetadataKeys} keys`);
+}
+
 /** Builds every input schema for the given limits. */
 export function createInputSchemas(limits: MemosLimits) {
   const text = z.string().refine((s) => s.trim().length > 0, 'must not be empty').pipe(z.string().max(limits.maxTextChars));
-  const tags = z.array(z.string().min(1).max(128)).max(limits.maxTags);
-  const metadataValue = z.union([z.string().max(limits.maxMetadataValueChars), z.number().finite(), z.boolean(), z.null()]);
-  const metadata = z.record(z.string().min(1).max(128), metadataValue).refine((m) => Object.keys(m).length <= limits.maxMetadataKeys, `must have at most ${limits.maxMetadataKeys} keys`);
+  const tags = tagsSchema(limits);
+  const metadata = metadataSchema(limits);
   const memoryType = z.string().min(1).max(64);
   const status = z.enum(MEMORY_STATUSES as [MemoryStatus, ...MemoryStatus[]]);
 
@@ -53,11 +63,13 @@ export function createInputSchemas(limits: MemosLimits) {
   };
 
   return {
-    createUser: z.object({ id: idSchema.optional(), name: z.string().min(1).max(256), role: z.enum(['admin', 'user']).optional() }).strict(),
+    createUser: z
+      .object({ id: idSchema.optional(), name: z.string().min(1).max(256), role: z.enum(['admin', 'user']).optional(), actorId: idSchema.optional() })
+      .strict(),
     createCube: z.object({ userId: idSchema, id: idSchema.optional(), name: z.string().min(1).max(256), description: z.string().max(4_000).optional() }).strict(),
     cubeRef: z.object({ userId: idSchema, cubeId: idSchema }).strict(),
     userRef: z.object({ userId: idSchema }).strict(),
-    share: z.object({ userId: idSchema, cubeId: idSchema, withUserId: idSchema, access: z.enum(['read', 'write', 'none']) }).strict(),
+    share: z.object({ userId: idSchema, cubeId: idSchema, withUserId: idSchema, access: z.enum(['read', 'write', 'share', 'none']) }).strict(),
     add: z.union([
       z.object({ ...common, messages: z.array(message).min(1).max(limits.maxMessages), sessionTime: timeSchema.optional() }).strict(),
       z.object({ ...common, text }).strict(),
@@ -107,7 +119,7 @@ export function createInputSchemas(limits: MemosLimits) {
     rollback: z.object({ userId: idSchema, id: idSchema, version: z.number().int().min(1), reason: z.string().max(1_000).optional() }).strict(),
     relate: z.object({ userId: idSchema, from: idSchema, to: idSchema, type: z.enum(EDGE_TYPES as [EdgeType, ...EdgeType[]]), weight: z.number().min(0).max(1).finite().optional() }).strict(),
     dump: z.object({ userId: idSchema, cubeId: idSchema, dir: z.string().min(1), includeEmbeddings: z.boolean().optional() }).strict(),
-    load: z.object({ userId: idSchema, dir: z.string().min(1), cubeId: idSchema.optional() }).strict(),
+    load: z.object({ userId: idSchema, dir: z.string().min(1), cubeId: idSchema.optional(), remintIds: z.boolean().optional() }).strict(),
     repair: z.object({ userId: idSchema, cubeIds: z.array(idSchema).min(1).optional() }).strict(),
     audit: z.object({ userId: idSchema, cubeId: idSchema, itemId: idSchema.optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   };

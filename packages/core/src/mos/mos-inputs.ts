@@ -9,8 +9,13 @@ export interface CreateUserInput {
   id?: string;
   /** Display name. */
   name: string;
-  /** `admin` may access every cube (default `user`). */
+  /** `admin` may access every cube (default `user`); creating an admin needs an admin `actorId`. */
   role?: 'admin' | 'user';
+  /**
+   * The user making the call (server-side identity). Required to create an `admin`: it must be an
+   * admin itself (bootstrap the first one with the `rootUser` option of `createMemOS`).
+   */
+  actorId?: string;
 }
 
 export interface CreateCubeInput {
@@ -31,8 +36,8 @@ export interface CubeRef {
 export interface ShareCubeInput extends CubeRef {
   /** User who gets (or loses) access. */
   withUserId: string;
-  /** `none` revokes. */
-  access: 'read' | 'write' | 'none';
+  /** `read`, `write` (also restore deleted items), `share` (also dump); `none` revokes. */
+  access: 'read' | 'write' | 'share' | 'none';
 }
 
 interface AddCommon extends CubeRef {

@@ -56,4 +56,10 @@ export interface MemOSOptions {
   now?: () => Date;
   /** Id generator (default: time-ordered UUIDv7, so id order is creation order). */
   newId?: () => string;
+  /**
+   * The bootstrap administrator, configured on the server side: `setup()` creates this user with
+   * role `admin` if missing (or makes it an admin). Only an admin may create further admins
+   * (`createUser({ role: 'admin', actorId })`); without this option no admin can ever be created.
+   */
+  rootUser?: { id: string; name?: string };
 }

@@ -25,10 +25,13 @@ export interface MemCubeConfig {
   updatedAt: string;
 }
 
-/** One sharing grant. */
+/**
+ * One sharing grant: `read` (search, get, history), `write` (also change, and see/restore deleted
+ * items), `share` (also export the cube with `dumpCube`).
+ */
 export interface CubeAclEntry {
   userId: string;
-  access: 'read' | 'write';
+  access: 'read' | 'write' | 'share';
 }
 
 /** A user of the MOS. */

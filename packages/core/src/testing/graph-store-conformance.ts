@@ -7,6 +7,7 @@ import { createFixtures, isoAt, toItemWrite, uniqueSuffix, type Fixtures } from 
 import { registerKeywordConformance } from './graph-store-conformance-keyword.ts';
 import { registerNeighborConformance } from './graph-store-conformance-neighbors.ts';
 import { registerQueryConformance } from './graph-store-conformance-queries.ts';
+import { registerTimeTravelConformance } from './graph-store-conformance-time-travel.ts';
 
 /** Options of {@link describeGraphStoreConformance}. */
 export interface GraphStoreConformanceOptions {
@@ -138,6 +139,19 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
       expect(await store.getItems([])).toStrictEqual([]);
     });
 
+    it('getItems with cubeIds returns only items of those cubes (the scope is in the query)', async () => {
+      const a = ctx.cube('a');
+      const b = ctx.cube('b');
+      const inA = fx.item({ cubeId: a });
+      const inB = fx.item({ cubeId: b });
+      await store.write({ items: [toItemWrite(inA), toItemWrite(inB)] });
+      expect(await store.getItems([inB.id, inA.id], { cubeIds: [a] })).toStrictEqual([inA]);
+      expect(await store.getItems([inB.id, inA.id], { cubeIds: [b, a] })).toStrictEqual([inB, inA]);
+      expect(await store.getItems([inA.id], { cubeIds: [] })).toStrictEqual([]);
+      expect(await store.getItems([inA.id], { cubeIds: [ctx.cube('c')] })).toStrictEqual([]);
+      await expectMemosError(store.getItems([inA.id], { cubeIds: [1 as unknown as string] }), 'MEMOS_VALIDATION');
+    });
+
     it('replaces an item by id, including its keyword terms', async () => {
       const cubeId = ctx.cube('a');
       const first = fx.item({ cubeId, text: 'apple pie', tags: ['fruit'] });
@@ -181,7 +195,7 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
       expect(await store.getItems([good.id, bad.id])).toStrictEqual([]);
       expect(await store.getItems([existing.id])).toStrictEqual([existing]);
       expect(await store.listEdges({ cubeIds: [cubeId] })).toStrictEqual([]);
-      expect(await store.listVersions(good.id)).toStrictEqual([]);
+      expect(await store.listVersions({ cubeId: good.cubeId, itemId: good.id })).toStrictEqual([]);
       expect(await store.listAudit({ cubeId })).toStrictEqual([]);
       const badEdge = { ...fx.edge({ from: existing.id, to: good.id, cubeId }), type: 'NOT_A_TYPE' as EdgeType };
       await expectMemosError(store.write({ items: [toItemWrite(good)], edges: [badEdge] }), 'MEMOS_VALIDATION');
@@ -198,12 +212,14 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
         items: [toItemWrite(v3), toItemWrite(other)],
         versions: [fx.version(v3, { reason: 'contradicted' }), fx.version(v1), fx.version(other), fx.version(v2, { actor: 'system' })],
       });
-      expect(await store.listVersions(v1.id)).toStrictEqual([
+      expect(await store.listVersions({ cubeId: v1.cubeId, itemId: v1.id })).toStrictEqual([
         fx.version(v1),
         fx.version(v2, { actor: 'system' }),
         fx.version(v3, { reason: 'contradicted' }),
       ]);
-      expect(await store.listVersions(fx.id('missing'))).toStrictEqual([]);
+      expect(await store.listVersions({ cubeId: v1.cubeId, itemId: fx.id('missing') })).toStrictEqual([]);
+      // The cube is part of the query: the same item id asked under another cube has no history.
+      expect(await store.listVersions({ cubeId: `${v1.cubeId}-other`, itemId: v1.id })).toStrictEqual([]);
     });
 
     it('lists, replaces and removes edges', async () => {
@@ -265,12 +281,12 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
       expect(await store.getItems([a1.id, a2.id, b1.id])).toStrictEqual([b1]);
       expect(await store.countItems({ cubeIds: [a] })).toBe(0);
       expect(await store.listEdges({ cubeIds: [a] })).toStrictEqual([]);
-      expect(await store.listVersions(a1.id)).toStrictEqual([]);
+      expect(await store.listVersions({ cubeId: a1.cubeId, itemId: a1.id })).toStrictEqual([]);
       expect(await store.listAudit({ cubeId: a })).toStrictEqual([]);
       expect(await store.keywordStats({ terms: ['shared'], filter: { cubeIds: [a, b] } })).toStrictEqual({ docCount: 1, totalLength: 1, df: { shared: 1 } });
       expect(await store.getCube(b)).toStrictEqual(cubeB);
       expect(await store.listEdges({ cubeIds: [b] })).toHaveLength(1);
-      expect(await store.listVersions(b1.id)).toHaveLength(1);
+      expect(await store.listVersions({ cubeId: b1.cubeId, itemId: b1.id })).toHaveLength(1);
       expect(await store.listAudit({ cubeId: b })).toHaveLength(1);
     });
 
@@ -281,7 +297,7 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
       await store.touch([item.id, fx.id('missing')], isoAt(100));
       await store.touch([item.id], isoAt(200));
       expect(await store.getItems([item.id, other.id])).toStrictEqual([{ ...item, accessCount: 4, lastAccessedAt: isoAt(200) }, other]);
-      expect(await store.listVersions(item.id)).toStrictEqual([]);
+      expect(await store.listVersions({ cubeId: item.cubeId, itemId: item.id })).toStrictEqual([]);
     });
 
     it('setVectorSyncState records the state and the embedding model', async () => {
@@ -314,7 +330,7 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
         store.getItems(['x']),
         store.listItems({ filter, limit: 1, offset: 0 }),
         store.countItems(filter),
-        store.listVersions('x'),
+        store.listVersions({ cubeId: 'x', itemId: 'x' }),
         store.listEdges({ cubeIds: ['x'] }),
         store.listAudit({}),
         store.keywordStats({ terms: ['x'], filter }),
@@ -329,5 +345,6 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
     registerQueryConformance(ctx);
     registerKeywordConformance(ctx);
     registerNeighborConformance(ctx);
+    registerTimeTravelConformance(ctx);
   });
 }

@@ -16,6 +16,8 @@ export interface MemoryPatch {
   importance?: number;
   /** ISO time, or null to remove the TTL. */
   expiresAt?: string | null;
+  /** Pin (exempt from TTL) or unpin. */
+  pinned?: boolean;
 }
 
 /** Writes a changed item as a new version (atomic: item + version + audit), re-embedding if its text changed. */
@@ -75,6 +77,7 @@ export async function updateMemory(ctx: MemoryContext, options: { item: MemoryIt
   if (patch.importance !== undefined) after.importance = patch.importance;
   if (patch.expiresAt === null) delete after.expiresAt;
   else if (patch.expiresAt !== undefined) after.expiresAt = patch.expiresAt;
+  if (patch.pinned !== undefined) after.pinned = patch.pinned;
   return commitChange(ctx, { before: item, after, action: 'update', actor: options.actor, ...(options.reason !== undefined ? { reason: options.reason } : {}) });
 }
 
@@ -106,11 +109,15 @@ export async function invalidateMemory(ctx: MemoryContext, options: { item: Memo
 /** Restores the content and status of an earlier version as a new version. */
 export async function rollbackMemory(ctx: MemoryContext, options: { item: MemoryItem; version: number; actor: string; reason?: string }): Promise<MemoryItem> {
   const { item, version } = options;
-  const record = (await ctx.graph.listVersions(item.id)).find((v) => v.version === version);
+  const record = (await ctx.graph.listVersions({ cubeId: item.cubeId, itemId: item.id })).find((v) => v.version === version);
   if (!record) throw new NotFoundError('version', `${item.id}@${version}`);
   if (version === item.version) throw new ConflictError('memory', item.id, `Memory ${item.id} is already at version ${version}`);
   const snapshot = record.snapshot;
-  const after: MemoryItem = { ...structuredClone(snapshot), accessCount: item.accessCount, vectorSyncState: item.vectorSyncState };
+  // Identity, ownership and bookkeeping always come from the live item, never from a stored snapshot.
+  const after: MemoryItem = {
+    ...structuredClone(snapshot), id: item.id, cubeId: item.cubeId, ownerId: item.ownerId, createdAt: item.createdAt,
+    accessCount: item.accessCount, vectorSyncState: item.vectorSyncState,
+  };
   if (item.lastAccessedAt !== undefined) after.lastAccessedAt = item.lastAccessedAt;
   else delete after.lastAccessedAt;
   const restoring = item.status === 'deleted' && after.status !== 'deleted';

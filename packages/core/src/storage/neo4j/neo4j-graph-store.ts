@@ -1,15 +1,27 @@
 import { ClosedError } from '../../errors/closed-error.ts';
 import { ValidationError } from '../../errors/validation-error.ts';
-import type { GraphStore, KeywordQuery, KeywordStats, Neighbor, NeighborQuery, ScoredId, WriteBatch } from '../../spec/graph-store.ts';
+import type { GraphStore, ItemScope, KeywordQuery, KeywordStats, Neighbor, NeighborQuery, ScoredId, VersionQuery, WriteBatch, KnownAtQuery } from '../../spec/graph-store.ts';
+import { requireVersionQuery } from '../validation/require-version-query.ts';
 import type { MemCubeConfig, UserRecord } from '../../spec/mem-cube.ts';
 import type { AuditRecord, EdgeType, MemoryEdge, MemoryItem, VectorSyncState, VersionRecord } from '../../spec/memory-item.ts';
 import type { ItemFilter, ListQuery } from '../../spec/search.ts';
 import { isIsoTimestamp, validateItemFilter } from '../item-filter/validate-item-filter.ts';
 import { validateWriteBatch } from '../validation/validate-write-batch.ts';
+import { validateSyncTargets } from '../validation/validate-sync-targets.ts';
+import type { ItemVersionRef } from '../../spec/graph-store.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
-import { countItems, getItems, getRecord, listAudit, listEdges, listItems, listRecords, listVersions, putRecord } from './neo4j-item-queries.ts';
+import { countItems, getItems, getRecord, listEdges, listItems, listRecords, listVersions, putRecord } from './neo4j-item-queries.ts';
+import { listAudit } from './neo4j-audit.ts';
+import { listDumps, recordDump, removeDumps } from './neo4j-dumps.ts';
+import { forgetItems, purgeUser } from './neo4j-forget.ts';
+import type { AuditQuery, DumpRecord, ForgetItemsResult, PurgeUserResult } from '../../spec/graph-store.ts';
+import {
+  requireStrings as requireStringList, validateAuditQuery, validateDumpRecord, validateForgetItems, validateUserQuery,
+} from '../validation/validate-governance-queries.ts';
 import { DEFAULT_KEYWORD_CANDIDATES, keywordSearch, keywordStats } from './neo4j-keyword.ts';
 import { neighbors } from './neo4j-neighbors.ts';
+import { listVersionsKnownAt } from './neo4j-versions-known-at.ts';
+import { requireKnownAtQuery } from '../validation/require-known-at-query.ts';
 import { requireCount, requireId, requireStrings } from './neo4j-validate.ts';
 import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from './neo4j-write.ts';
 
@@ -102,10 +114,12 @@ export class Neo4jGraphStore implements GraphStore {
     await writeBatch(conn, batch);
   }
 
-  async getItems(ids: string[]): Promise<MemoryItem[]> {
+  async getItems(ids: string[], options?: ItemScope): Promise<MemoryItem[]> {
     const conn = this.#open();
     requireStrings(ids, 'ids');
-    return getItems(conn, ids);
+    const cubeIds = options?.cubeIds;
+    if (cubeIds !== undefined) requireStrings(cubeIds, 'cubeIds');
+    return getItems(conn, ids, cubeIds);
   }
 
   async listItems(query: ListQuery): Promise<MemoryItem[]> {
@@ -128,10 +142,16 @@ export class Neo4jGraphStore implements GraphStore {
     return countItems(conn, filter);
   }
 
-  async listVersions(itemId: string): Promise<VersionRecord[]> {
+  async listVersions(query: VersionQuery): Promise<VersionRecord[]> {
     const conn = this.#open();
-    if (typeof itemId !== 'string') throw new ValidationError('itemId', 'must be a string');
-    return listVersions(conn, itemId);
+    requireVersionQuery(query);
+    return listVersions(conn, query);
+  }
+
+  async listVersionsKnownAt(query: KnownAtQuery): Promise<VersionRecord[]> {
+    const conn = this.#open();
+    requireKnownAtQuery(query);
+    return listVersionsKnownAt(conn, query);
   }
 
   async listEdges(query: { cubeIds: string[]; ids?: string[]; types?: EdgeType[] }): Promise<MemoryEdge[]> {
@@ -142,10 +162,46 @@ export class Neo4jGraphStore implements GraphStore {
     return listEdges(conn, query);
   }
 
-  async listAudit(query: { cubeId?: string; itemId?: string; limit?: number }): Promise<AuditRecord[]> {
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
     const conn = this.#open();
-    if (query.limit !== undefined) requireCount(query.limit, 'limit');
+    validateAuditQuery(query);
     return listAudit(conn, query);
+  }
+
+  async forgetItems(query: { cubeId: string; ids: string[] }): Promise<ForgetItemsResult> {
+    const conn = this.#open();
+    validateForgetItems(query);
+    return forgetItems(conn, query);
+  }
+
+  async purgeUser(query: { userId: string }): Promise<PurgeUserResult> {
+    const conn = this.#open();
+    validateUserQuery(query);
+    return purgeUser(conn, query.userId);
+  }
+
+  /** Nothing to do on a server: removed nodes are gone from every query (see neo4j-forget.ts). */
+  async compact(): Promise<boolean> {
+    this.#open();
+    return true;
+  }
+
+  async recordDump(dump: DumpRecord): Promise<void> {
+    const conn = this.#open();
+    validateDumpRecord(dump);
+    await recordDump(conn, dump);
+  }
+
+  async listDumps(query: { cubeIds?: string[] }): Promise<DumpRecord[]> {
+    const conn = this.#open();
+    if (query.cubeIds !== undefined) requireStringList(query.cubeIds, 'cubeIds');
+    return listDumps(conn, query);
+  }
+
+  async removeDumps(dirs: string[]): Promise<void> {
+    const conn = this.#open();
+    requireStringList(dirs, 'dirs');
+    await removeDumps(conn, dirs);
   }
 
   async keywordStats(query: { terms: string[]; filter: ItemFilter }): Promise<KeywordStats> {
@@ -160,12 +216,12 @@ export class Neo4jGraphStore implements GraphStore {
     return neighbors(this.#open(), query);
   }
 
-  async setVectorSyncState(ids: string[], state: VectorSyncState, embeddingModel?: string): Promise<void> {
+  async setVectorSyncState(ids: readonly (string | ItemVersionRef)[], state: VectorSyncState, embeddingModel?: string): Promise<string[]> {
     const conn = this.#open();
-    requireStrings(ids, 'ids');
+    validateSyncTargets(ids);
     if (!SYNC_STATES.has(state)) throw new ValidationError('state', 'must be pending, synced, failed or none');
     if (embeddingModel !== undefined && typeof embeddingModel !== 'string') throw new ValidationError('embeddingModel', 'must be a string');
-    await updateVectorSyncState(conn, ids, state, embeddingModel);
+    return await updateVectorSyncState(conn, ids, state, embeddingModel);
   }
 
   async touch(ids: string[], at: string): Promise<void> {

@@ -1,18 +1,20 @@
-import { EDGE_TYPES, type AuditRecord, type EdgeType, type MemoryEdge, type MemoryItem, type VersionRecord } from '../../spec/memory-item.ts';
+import { EDGE_TYPES, type EdgeType, type MemoryEdge, type MemoryItem, type VersionRecord } from '../../spec/memory-item.ts';
 import type { ItemFilter, ListQuery } from '../../spec/search.ts';
 import { compareStrings } from '../item-filter/compare-items.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { matchItems } from './neo4j-filter-cypher.ts';
-import { itemProjection, propsToAudit, propsToEdge, propsToItem, propsToVersion, uid } from './neo4j-item-props.ts';
+import { itemProjection, propsToEdge, propsToItem, propsToVersion, uid } from './neo4j-item-props.ts';
 
 type Row = Record<string, unknown>;
 
-/** Items by id in the order asked (repeats repeated); unknown ids are left out. */
-export async function getItems(conn: Neo4jConnection, ids: readonly string[]): Promise<MemoryItem[]> {
-  if (ids.length === 0) return [];
+/** Items by id in the order asked (repeats repeated); unknown ids, and ids outside `cubeIds` when given, are left out. */
+export async function getItems(conn: Neo4jConnection, ids: readonly string[], cubeIds?: readonly string[]): Promise<MemoryItem[]> {
+  if (ids.length === 0 || cubeIds?.length === 0) return [];
   const uids = [...new Set(ids)].map((id) => uid(conn.namespace, id));
-  const rows = await conn.query('getItems', `UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory RETURN ${itemProjection('m')} AS item`, {
+  const scoped = cubeIds === undefined ? '' : ' AND m.cubeId IN $cubeIds';
+  const rows = await conn.query('getItems', `UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory${scoped} RETURN ${itemProjection('m')} AS item`, {
     uids,
+    ...(cubeIds === undefined ? {} : { cubeIds: [...cubeIds] }),
   });
   const byId = new Map<string, MemoryItem>();
   for (const row of rows) {
@@ -49,10 +51,11 @@ export async function countItems(conn: Neo4jConnection, filter: ItemFilter): Pro
   return Number(rows[0]?.['n'] ?? 0);
 }
 
-/** Versions of one item, oldest (lowest version) first. */
-export async function listVersions(conn: Neo4jConnection, itemId: string): Promise<VersionRecord[]> {
-  const rows = await conn.query('listVersions', 'MATCH (x:Version) WHERE x.itemUid = $itemUid RETURN x {.*} AS v ORDER BY x.version ASC', {
-    itemUid: uid(conn.namespace, itemId),
+/** Versions of one item of one cube, oldest (lowest version) first. */
+export async function listVersions(conn: Neo4jConnection, query: { cubeId: string; itemId: string }): Promise<VersionRecord[]> {
+  const rows = await conn.query('listVersions', 'MATCH (x:Version) WHERE x.itemUid = $itemUid AND x.cubeId = $cubeId RETURN x {.*} AS v ORDER BY x.version ASC', {
+    itemUid: uid(conn.namespace, query.itemId),
+    cubeId: query.cubeId,
   });
   return rows.map((row) => propsToVersion(row['v'] as Row));
 }
@@ -89,27 +92,6 @@ export async function listEdges(conn: Neo4jConnection, query: { cubeIds: string[
     .sort((x, y) => compareStrings(x.from, y.from) || compareStrings(x.to, y.to) || compareStrings(x.type, y.type));
 }
 
-/** Audit records, oldest first (by `at`, then id), optionally by cube and/or item, at most `limit`. */
-export async function listAudit(conn: Neo4jConnection, query: { cubeId?: string; itemId?: string; limit?: number }): Promise<AuditRecord[]> {
-  const clauses = ['a.ns = $ns'];
-  const params: Record<string, unknown> = { ns: conn.namespace };
-  if (query.cubeId !== undefined) {
-    clauses.push('a.cubeId = $cubeId');
-    params['cubeId'] = query.cubeId;
-  }
-  if (query.itemId !== undefined) {
-    clauses.push('a.itemId = $itemId');
-    params['itemId'] = query.itemId;
-  }
-  let limit = '';
-  if (query.limit !== undefined) {
-    limit = ' LIMIT $limit';
-    params['limit'] = conn.neo4j.int(query.limit);
-  }
-  const rows = await conn.query('listAudit', `MATCH (a:Audit) WHERE ${clauses.join(' AND ')} RETURN a {.*} AS a ORDER BY a.at ASC, a.id ASC${limit}`, params);
-  return rows.map((row) => propsToAudit(row['a'] as Row));
-}
-
 /** Upserts a `:User` or `:Cube` record (stored as JSON) by id. */
 export async function putRecord(conn: Neo4jConnection, label: 'User' | 'Cube', id: string, record: unknown): Promise<void> {
   await conn.write(`put${label}`, async (tx) => {
@@ -124,13 +106,13 @@ export async function putRecord(conn: Neo4jConnection, label: 'User' | 'Cube', i
 
 /** A `:User` or `:Cube` record by id, or undefined. */
 export async function getRecord<T>(conn: Neo4jConnection, label: 'User' | 'Cube', id: string): Promise<T | undefined> {
-  const rows = await conn.query(`get${label}`, `MATCH (x:${label} {uid: $uid}) RETURN x.record AS record`, { uid: uid(conn.namespace, id) });
+  const rows = await conn.query(`get${label}`, `MATCH (x:${label} {uid: $uid}) WHERE x.deleting IS NULL RETURN x.record AS record`, { uid: uid(conn.namespace, id) });
   const record = rows[0]?.['record'];
   return typeof record === 'string' ? (JSON.parse(record) as T) : undefined;
 }
 
 /** Every `:User` or `:Cube` record of the namespace, ordered by id. */
 export async function listRecords<T>(conn: Neo4jConnection, label: 'User' | 'Cube'): Promise<T[]> {
-  const rows = await conn.query(`list${label}s`, `MATCH (x:${label}) WHERE x.ns = $ns RETURN x.record AS record ORDER BY x.id`, { ns: conn.namespace });
+  const rows = await conn.query(`list${label}s`, `MATCH (x:${label}) WHERE x.ns = $ns AND x.deleting IS NULL RETURN x.record AS record ORDER BY x.id`, { ns: conn.namespace });
   return rows.map((row) => JSON.parse(String(row['record'])) as T);
 }

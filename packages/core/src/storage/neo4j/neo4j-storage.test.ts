@@ -114,7 +114,7 @@ describe('Neo4j storage', () => {
     }
     expect(await neo.graph.listEdges({ cubeIds: [a, b] })).toStrictEqual(await sqlite.graph.listEdges({ cubeIds: [a, b] }));
     expect(await neo.graph.getItems([itemA.id, itemB.id])).toStrictEqual([itemB]);
-    expect(await neo.graph.listVersions(itemB.id)).toHaveLength(1);
+    expect(await neo.graph.listVersions({ cubeId: itemB.cubeId, itemId: itemB.id })).toHaveLength(1);
     expect(await neo.graph.neighbors({ ids: [itemB.id], types: ['RELATE_TO'], hops: 1, filter: {}, limit: 5 })).toStrictEqual([]);
     await neo.graph.deleteCube(b);
     expect(await neo.graph.listEdges({ cubeIds: [a, b] })).toStrictEqual([]);
@@ -177,7 +177,7 @@ describe('Neo4j storage', () => {
     await reader.graph.setup();
     expect(await reader.graph.getItems([existing.id, added.id])).toStrictEqual([existing]);
     expect(await reader.graph.listEdges({ cubeIds: [cubeId] })).toStrictEqual([]);
-    expect(await reader.graph.listVersions(added.id)).toStrictEqual([]);
+    expect(await reader.graph.listVersions({ cubeId: added.cubeId, itemId: added.id })).toStrictEqual([]);
     expect(await reader.graph.listAudit({ cubeId })).toStrictEqual([audit]);
     expect(await reader.graph.keywordStats({ terms: ['memori'], filter: { cubeIds: [cubeId] } })).toStrictEqual(before);
     await storage.graph.write({ items: [toItemWrite(added)] });

@@ -8,17 +8,36 @@ import type {
   NeighborQuery,
   ScoredId,
   WriteBatch,
+  AuditQuery,
+  DumpRecord,
+  ForgetItemsResult,
+  PurgeUserResult,
+  ItemScope,
+  VersionQuery,
+  KnownAtQuery,
 } from '../../spec/graph-store.ts';
+import { requireVersionQuery } from '../validation/require-version-query.ts';
 import type { MemCubeConfig, UserRecord } from '../../spec/mem-cube.ts';
 import type { AuditRecord, EdgeType, MemoryEdge, MemoryItem, VectorSyncState, VersionRecord } from '../../spec/memory-item.ts';
 import type { ItemFilter, ListQuery } from '../../spec/search.ts';
 import { isIsoTimestamp, validateItemFilter } from '../item-filter/validate-item-filter.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
-import { countItems, getItems, listAudit, listEdges, listItems, listVersions } from './sqlite-item-queries.ts';
+import { countItems, getItems, listEdges, listItems, listVersions } from './sqlite-item-queries.ts';
+import { listAudit } from './sqlite-audit.ts';
+import { listDumps, recordDump, removeDumps } from './sqlite-dumps.ts';
+import { compactSqlite, forgetItems, purgeUser } from './sqlite-forget.ts';
+import {
+  requireStrings as requireStringList, validateAuditQuery, validateDumpRecord, validateForgetItems, validateUserQuery,
+} from '../validation/validate-governance-queries.ts';
+import { listVersionsKnownAt } from './sqlite-versions-known-at.ts';
+import { dropIdleTtl } from './sqlite-ttl-scope.ts';
+import { requireKnownAtQuery } from '../validation/require-known-at-query.ts';
 import { keywordSearch, keywordStats } from './sqlite-keyword.ts';
 import { neighbors } from './sqlite-neighbors.ts';
 import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from './sqlite-write.ts';
 import { validateWriteBatch } from '../validation/validate-write-batch.ts';
+import { validateSyncTargets } from '../validation/validate-sync-targets.ts';
+import type { ItemVersionRef } from '../../spec/graph-store.ts';
 
 /** Options of {@link SqliteGraphStore}. */
 export interface SqliteGraphStoreOptions {
@@ -106,10 +125,12 @@ export class SqliteGraphStore implements GraphStore {
     writeBatch(conn, batch);
   }
 
-  async getItems(ids: string[]): Promise<MemoryItem[]> {
+  async getItems(ids: string[], options?: ItemScope): Promise<MemoryItem[]> {
     const conn = this.#open();
     requireStrings(ids, 'ids');
-    return conn.read('getItems', () => getItems(conn, ids));
+    const cubeIds = options?.cubeIds;
+    if (cubeIds !== undefined) requireStrings(cubeIds, 'cubeIds');
+    return conn.read('getItems', () => getItems(conn, ids, cubeIds));
   }
 
   async listItems(query: ListQuery): Promise<MemoryItem[]> {
@@ -123,18 +144,25 @@ export class SqliteGraphStore implements GraphStore {
     if (query.direction !== undefined && query.direction !== 'asc' && query.direction !== 'desc') {
       throw new ValidationError('direction', 'must be asc or desc');
     }
-    return conn.read('listItems', () => listItems(conn, query));
+    return conn.read('listItems', () => listItems(conn, { ...query, filter: dropIdleTtl(conn, query.filter) }));
   }
 
   async countItems(filter: ItemFilter): Promise<number> {
     const conn = this.#open();
     validateItemFilter(filter);
-    return conn.read('countItems', () => countItems(conn, filter));
+    return conn.read('countItems', () => countItems(conn, dropIdleTtl(conn, filter)));
   }
 
-  async listVersions(itemId: string): Promise<VersionRecord[]> {
+  async listVersions(query: VersionQuery): Promise<VersionRecord[]> {
     const conn = this.#open();
-    return conn.read('listVersions', () => listVersions(conn, itemId));
+    requireVersionQuery(query);
+    return conn.read('listVersions', () => listVersions(conn, query));
+  }
+
+  async listVersionsKnownAt(query: KnownAtQuery): Promise<VersionRecord[]> {
+    const conn = this.#open();
+    requireKnownAtQuery(query);
+    return conn.read('listVersionsKnownAt', () => listVersionsKnownAt(conn, query));
   }
 
   async listEdges(query: { cubeIds: string[]; ids?: string[]; types?: EdgeType[] }): Promise<MemoryEdge[]> {
@@ -145,10 +173,44 @@ export class SqliteGraphStore implements GraphStore {
     return conn.read('listEdges', () => listEdges(conn, query));
   }
 
-  async listAudit(query: { cubeId?: string; itemId?: string; limit?: number }): Promise<AuditRecord[]> {
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
     const conn = this.#open();
-    if (query.limit !== undefined) requireCount(query.limit, 'limit');
+    validateAuditQuery(query);
     return conn.read('listAudit', () => listAudit(conn, query));
+  }
+
+  async forgetItems(query: { cubeId: string; ids: string[] }): Promise<ForgetItemsResult> {
+    const conn = this.#open();
+    validateForgetItems(query);
+    return forgetItems(conn, query);
+  }
+
+  async purgeUser(query: { userId: string }): Promise<PurgeUserResult> {
+    const conn = this.#open();
+    validateUserQuery(query);
+    return purgeUser(conn, query.userId);
+  }
+
+  async compact(): Promise<boolean> {
+    return compactSqlite(this.#open());
+  }
+
+  async recordDump(dump: DumpRecord): Promise<void> {
+    const conn = this.#open();
+    validateDumpRecord(dump);
+    recordDump(conn, dump);
+  }
+
+  async listDumps(query: { cubeIds?: string[] }): Promise<DumpRecord[]> {
+    const conn = this.#open();
+    if (query.cubeIds !== undefined) requireStringList(query.cubeIds, 'cubeIds');
+    return conn.read('listDumps', () => listDumps(conn, query));
+  }
+
+  async removeDumps(dirs: string[]): Promise<void> {
+    const conn = this.#open();
+    requireStringList(dirs, 'dirs');
+    removeDumps(conn, dirs);
   }
 
   async keywordStats(query: { terms: string[]; filter: ItemFilter }): Promise<KeywordStats> {
@@ -166,12 +228,12 @@ export class SqliteGraphStore implements GraphStore {
     return conn.read('neighbors', () => neighbors(conn, query));
   }
 
-  async setVectorSyncState(ids: string[], state: VectorSyncState, embeddingModel?: string): Promise<void> {
+  async setVectorSyncState(ids: readonly (string | ItemVersionRef)[], state: VectorSyncState, embeddingModel?: string): Promise<string[]> {
     const conn = this.#open();
-    requireStrings(ids, 'ids');
+    validateSyncTargets(ids);
     if (!SYNC_STATES.has(state)) throw new ValidationError('state', 'must be pending, synced, failed or none');
     if (embeddingModel !== undefined && typeof embeddingModel !== 'string') throw new ValidationError('embeddingModel', 'must be a string');
-    updateVectorSyncState(conn, ids, state, embeddingModel);
+    return updateVectorSyncState(conn, ids, state, embeddingModel);
   }
 
   async touch(ids: string[], at: string): Promise<void> {

@@ -1,14 +1,19 @@
 import type { SQLInputValue } from 'node:sqlite';
-import type { AuditRecord, EdgeType, MemoryEdge, MemoryItem, VersionRecord } from '../../spec/memory-item.ts';
+import type { EdgeType, MemoryEdge, MemoryItem, VersionRecord } from '../../spec/memory-item.ts';
 import type { ItemFilter, ListQuery } from '../../spec/search.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import { compileItemFilter, inJsonList } from './sqlite-filter-sql.ts';
-import { itemColumns, rowToAudit, rowToEdge, rowToItem, rowToVersion } from './sqlite-item-rows.ts';
+import { itemColumns, rowToEdge, rowToItem, rowToVersion } from './sqlite-item-rows.ts';
 
-/** Items by id in the order asked (repeats repeated); unknown ids are left out. */
-export function getItems(conn: SqliteConnection, ids: readonly string[]): MemoryItem[] {
-  if (ids.length === 0) return [];
-  const rows = conn.statement(`select ${itemColumns()} from memory m where ${inJsonList('m.id')}`).all(JSON.stringify(ids));
+/** Items by id in the order asked (repeats repeated); unknown ids, and ids outside `cubeIds` when given, are left out. */
+export function getItems(conn: SqliteConnection, ids: readonly string[], cubeIds?: readonly string[]): MemoryItem[] {
+  if (ids.length === 0 || cubeIds?.length === 0) return [];
+  const rows =
+    cubeIds === undefined
+      ? conn.statement(`select ${itemColumns()} from memory m where ${inJsonList('m.id')}`).all(JSON.stringify(ids))
+      : conn
+          .statement(`select ${itemColumns()} from memory m where ${inJsonList('m.id')} and ${inJsonList('m.cube_id')}`)
+          .all(JSON.stringify(ids), JSON.stringify(cubeIds));
   const byId = new Map<string, MemoryItem>();
   for (const row of rows) {
     const item = rowToItem(row);
@@ -52,11 +57,11 @@ export function countItems(conn: SqliteConnection, filter: ItemFilter): number {
   return Number(row?.['n'] ?? 0);
 }
 
-/** Versions of one item, oldest (lowest version) first. */
-export function listVersions(conn: SqliteConnection, itemId: string): VersionRecord[] {
+/** Versions of one item of one cube, oldest (lowest version) first. */
+export function listVersions(conn: SqliteConnection, query: { cubeId: string; itemId: string }): VersionRecord[] {
   return conn
-    .statement('select item_id, version, cube_id, action, actor, at, reason, snapshot from versions where item_id = ? order by version asc')
-    .all(itemId)
+    .statement('select item_id, version, cube_id, action, actor, at, reason, snapshot from versions where item_id = ? and cube_id = ? order by version asc')
+    .all(query.itemId, query.cubeId)
     .map(rowToVersion);
 }
 
@@ -77,21 +82,4 @@ export function listEdges(conn: SqliteConnection, query: { cubeIds: string[]; id
   const side = (column: string) => `select ${columns} from edges e where ${[inJsonList(column), ...scope('+e.cube_id')].join(' and ')}`;
   const sql = `${side('e.from_id')} union ${side('e.to_id')} order by 1, 2, 3`;
   return conn.statement(sql).all(ids, ...scopeParams, ids, ...scopeParams).map(rowToEdge);
-}
-
-/** Audit records, oldest first (by `at`, then id), optionally by cube and/or item, at most `limit`. */
-export function listAudit(conn: SqliteConnection, query: { cubeId?: string; itemId?: string; limit?: number }): AuditRecord[] {
-  const clauses: string[] = [];
-  const params: SQLInputValue[] = [];
-  if (query.cubeId !== undefined) {
-    clauses.push('a.cube_id = ?');
-    params.push(query.cubeId);
-  }
-  if (query.itemId !== undefined) {
-    clauses.push('a.item_id = ?');
-    params.push(query.itemId);
-  }
-  const where = clauses.length === 0 ? '' : `where ${clauses.join(' and ')}`;
-  const sql = `select a.id, a.at, a.actor, a.action, a.cube_id, a.item_id, a.details from audit a ${where} order by a.at asc, a.id asc limit ?`;
-  return conn.statement(sql).all(...params, query.limit ?? -1).map(rowToAudit);
 }

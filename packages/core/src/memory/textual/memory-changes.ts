@@ -1,0 +1,84 @@
+import { ValidationError } from '../../errors/validation-error.ts';
+import type { MemoryDraft } from '../../extraction/index.ts';
+import type { ActorScope } from '../../governance/actor-scope.ts';
+import { assertEmbedder, nowIso, type MosRuntime } from '../../mos/mos-runtime.ts';
+import type { EdgeType, MemCubeConfig, MemoryEdge, MemoryItem } from '../../spec/index.ts';
+import { addMemories, type AddMemoriesOptions } from './add-memories.ts';
+import { deleteMemory, invalidateMemory, rollbackMemory, updateMemory, type MemoryPatch } from './change-memory.ts';
+import { auditRecord } from './version-record.ts';
+
+/** Everything that changes memories: add, update, delete, invalidate, rollback, relate. */
+export class MemoryChanges {
+  readonly #rt: MosRuntime;
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(rt: MosRuntime) {
+    this.#rt = rt;
+  }
+
+  /** Stores reader drafts in a cube the actor may write. */
+  async add(scope: ActorScope, input: { cubeId: string; drafts: (cube: MemCubeConfig) => Promise<MemoryDraft[]> } & Omit<AddMemoriesOptions, 'cube' | 'userId' | 'drafts'>): Promise<MemoryItem[]> {
+    const cube = await scope.cube(input.cubeId, 'write');
+    assertEmbedder(this.#rt, cube);
+    const { cubeId: _cubeId, drafts, ...rest } = input;
+    return addMemories(this.#rt.ctx, { ...rest, cube, userId: scope.userId, drafts: await drafts(cube) });
+  }
+
+  /** Applies a patch as a new version. */
+  update(scope: ActorScope, input: { id: string; patch: MemoryPatch; reason?: string | undefined }): Promise<MemoryItem> {
+    return this.#withItem(scope, input.id, (item) => updateMemory(this.#rt.ctx, { item, patch: input.patch, actor: scope.userId, ...reason(input.reason) }));
+  }
+
+  /** Soft delete (restorable with rollback). */
+  delete(scope: ActorScope, input: { id: string; reason?: string | undefined }): Promise<MemoryItem> {
+    return this.#withItem(scope, input.id, (item) => deleteMemory(this.#rt.ctx, { item, actor: scope.userId, ...reason(input.reason) }));
+  }
+
+  /** Marks a fact as no longer true at `invalidAt`, optionally superseded by another item of the same cube. */
+  async invalidate(scope: ActorScope, input: { id: string; invalidAt: string; reason?: string | undefined; supersededBy?: string | undefined }): Promise<MemoryItem> {
+    const successor = input.supersededBy === undefined ? undefined : (await scope.item(input.supersededBy, 'read')).item;
+    return this.#withItem(scope, input.id, async (item) => {
+      if (successor && successor.cubeId !== item.cubeId) throw new ValidationError('invalidate.supersededBy', 'must be in the same cube');
+      return invalidateMemory(this.#rt.ctx, { item, actor: scope.userId, invalidAt: input.invalidAt, ...reason(input.reason), ...(successor ? { supersededBy: successor } : {}) });
+    });
+  }
+
+  /** Restores an earlier version as a new version. */
+  rollback(scope: ActorScope, input: { id: string; version: number; reason?: string | undefined }): Promise<MemoryItem> {
+    return this.#withItem(scope, input.id, (item) => rollbackMemory(this.#rt.ctx, { item, version: input.version, actor: scope.userId, ...reason(input.reason) }));
+  }
+
+  /** Adds a typed edge between two items of one cube the actor may write. */
+  async relate(scope: ActorScope, input: { from: string; to: string; type: EdgeType; weight?: number | undefined }): Promise<MemoryEdge> {
+    const [{ item: source }, { item: target }] = await Promise.all([scope.item(input.from, 'write'), scope.item(input.to, 'read')]);
+    if (source.cubeId !== target.cubeId) throw new ValidationError('relate.to', 'must be in the same cube as relate.from');
+    const at = nowIso(this.#rt);
+    const edge: MemoryEdge = { from: source.id, to: target.id, type: input.type, cubeId: source.cubeId, weight: input.weight ?? 1, createdAt: at };
+    await this.#rt.ctx.graph.write({
+      edges: [edge],
+      audit: [auditRecord(this.#rt.ctx, { actor: scope.userId, action: 'relate', at, cubeId: source.cubeId, itemId: source.id, details: { to: target.id, type: input.type } })],
+    });
+    return edge;
+  }
+
+  /** Waits for changes in flight (used by close). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#locks.values()]);
+  }
+
+  /** Runs a change of one item under a per-item lock (no lost updates between concurrent calls of this runtime). */
+  async #withItem(scope: ActorScope, id: string, change: (item: MemoryItem) => Promise<MemoryItem>): Promise<MemoryItem> {
+    const previous = this.#locks.get(id) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => change((await scope.item(id, 'write')).item));
+    this.#locks.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === run) this.#locks.delete(id);
+    }
+  }
+}
+
+function reason(value: string | undefined): { reason?: string } {
+  return value === undefined ? {} : { reason: value };
+}

@@ -1,0 +1,41 @@
+import type { ActorScope } from '../../governance/actor-scope.ts';
+import type { MosRuntime } from '../../mos/mos-runtime.ts';
+import { resolveFilter } from '../../mos/resolve-filter.ts';
+import type { FilterInput } from '../../mos/mos-inputs.ts';
+import type { MemoryItem, VersionRecord } from '../../spec/index.ts';
+
+/** Reads of memories by id or listing: get, getAll, history. Every store query carries the actor's cubes. */
+export class MemoryReads {
+  readonly #rt: MosRuntime;
+
+  constructor(rt: MosRuntime) {
+    this.#rt = rt;
+  }
+
+  /** One memory the actor may read (deleted ones only for those who may restore them). */
+  async get(scope: ActorScope, id: string): Promise<MemoryItem> {
+    return (await scope.item(id, 'read')).item;
+  }
+
+  /** Lists memories of the actor's cubes with filters and pagination. */
+  async getAll(
+    scope: ActorScope,
+    input: { cubeIds?: string[] | undefined; filter: FilterInput & { asOf?: string; knownAt?: string }; limit: number; offset: number; order: 'createdAt' | 'updatedAt'; direction: 'asc' | 'desc' },
+  ): Promise<{ items: MemoryItem[]; total: number }> {
+    const { asOf, knownAt, ...rest } = input.filter;
+    const cubes = await scope.listable(input.cubeIds, rest.statuses);
+    const filter = resolveFilter({ filter: rest, cubeIds: cubes.map((c) => c.id), field: 'getAll.filter', asOf, knownAt });
+    const { graph } = this.#rt.ctx;
+    const [items, total] = await Promise.all([
+      graph.listItems({ filter, limit: input.limit, offset: input.offset, order: input.order, direction: input.direction }),
+      graph.countItems(filter),
+    ]);
+    return { items, total };
+  }
+
+  /** Every version of a memory the actor may read, oldest first (the cube is part of the store query). */
+  async history(scope: ActorScope, id: string): Promise<VersionRecord[]> {
+    const { item } = await scope.item(id, 'read');
+    return this.#rt.ctx.graph.listVersions({ cubeId: item.cubeId, itemId: item.id });
+  }
+}

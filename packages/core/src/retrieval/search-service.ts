@@ -1,0 +1,30 @@
+import type { ActorScope } from '../governance/actor-scope.ts';
+import type { FilterInput } from '../mos/mos-inputs.ts';
+import { assertEmbedder, nowIso, type MosRuntime } from '../mos/mos-runtime.ts';
+import { resolveFilter } from '../mos/resolve-filter.ts';
+import type { SearchResult, SignalWeights } from '../spec/index.ts';
+import { hybridSearch, type HybridSearchConfig } from './hybrid-search.ts';
+
+/** Hybrid search over the cubes the actor may read. */
+export class SearchService {
+  readonly #rt: MosRuntime;
+
+  constructor(rt: MosRuntime) {
+    this.#rt = rt;
+  }
+
+  async search(
+    scope: ActorScope,
+    input: { query: string; cubeIds?: string[] | undefined; filter?: FilterInput | undefined; topK: number; asOf?: string | undefined; knownAt?: string | undefined; weights?: Partial<SignalWeights> | undefined },
+  ): Promise<SearchResult> {
+    const cubes = await scope.listable(input.cubeIds, input.filter?.statuses);
+    for (const cube of cubes) assertEmbedder(this.#rt, cube);
+    const filter = resolveFilter({ filter: input.filter, cubeIds: cubes.map((c) => c.id), asOf: input.asOf, knownAt: input.knownAt, field: 'search.filter' });
+    const base = this.#rt.searchConfig;
+    const config: HybridSearchConfig = input.weights ? { ...base, weights: { ...base.weights, ...input.weights } } : base;
+    const { graph, vector, embedder } = this.#rt.ctx;
+    const result = await hybridSearch({ graph, vector, embedder, query: input.query, filter, topK: input.topK, config });
+    if (this.#rt.trackAccess && result.hits.length > 0) await graph.touch(result.hits.map((h) => h.item.id), nowIso(this.#rt));
+    return result;
+  }
+}

@@ -1,37 +1,42 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_FETCH_TIMEOUT_MS, testModelInfo, testModelPath } from '../../../../test/models.ts';
 import { ClosedError } from '../errors/closed-error.ts';
 import { DependencyMissingError } from '../errors/dependency-missing-error.ts';
 import { MemosError } from '../errors/memos-error.ts';
 import { ValidationError } from '../errors/validation-error.ts';
-import { createLlamaCppEmbedder, type LlamaCppEmbedderOptions } from './llama-cpp-embedder.ts';
+import { createLlamaCppEmbedder, type LlamaCppEmbedder, type LlamaCppEmbedderOptions } from './llama-cpp-embedder.ts';
 import { loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
 import { nullVector } from './normalize-vector.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const modelsDir = process.env.MEMOS_MODELS_DIR ?? resolve(repoRoot, '../shared/models');
 const norm = (v: number[]): number => Math.hypot(...v);
+const dot = (a: number[], b: number[]): number => a.reduce((sum, x, i) => sum + x * (b[i] ?? 0), 0);
 // One thread: llama.cpp's spinning workers slow down 100x when the test machine is oversubscribed.
 const base: Omit<LlamaCppEmbedderOptions, 'modelPath'> = { threads: 1, contextSize: 256 };
+const DIMENSION = 384;
 
-const MODELS = [
-  { file: 'stories260K.gguf', dimension: 64, sha16: '270cba1bd5109f42' },
-  { file: 'llama-2-tiny-random.gguf', dimension: 8, sha16: '81f226c62d28ed4a' },
-] as const;
+// all-MiniLM-L6-v2 (Q8_0), fetched by the project on a cold cache (test/models.ts).
+let modelPath = '';
+beforeAll(async () => {
+  modelPath = await testModelPath('minilm');
+}, MODEL_FETCH_TIMEOUT_MS);
 
-describe.each(MODELS)('createLlamaCppEmbedder on $file', ({ file, dimension, sha16 }) => {
-  const embedder = createLlamaCppEmbedder({ ...base, modelPath: join(modelsDir, file) });
+describe('createLlamaCppEmbedder on all-MiniLM-L6-v2', () => {
+  let embedder: LlamaCppEmbedder;
+  beforeAll(() => {
+    embedder = createLlamaCppEmbedder({ ...base, modelPath });
+  });
   afterAll(() => embedder.close());
 
   it('loads lazily: dimension and fingerprint need setup()', async () => {
     expect(() => embedder.dimension).toThrow(ClosedError);
     expect(() => embedder.fingerprint).toThrow(ClosedError);
     await Promise.all([embedder.setup(), embedder.setup()]); // idempotent, concurrent-safe
-    expect(embedder.dimension).toBe(dimension);
-    expect(embedder.fingerprint).toBe(`llama-cpp:${file.replace(/\.gguf$/, '')}:${sha16}:d${dimension}`);
+    expect(embedder.dimension).toBe(DIMENSION);
+    const { sha256 } = await testModelInfo('minilm');
+    expect(embedder.fingerprint).toBe(`llama-cpp:all-MiniLM-L6-v2-Q8_0:${sha256.slice(0, 16)}:d${DIMENSION}`);
   });
 
   it('returns deterministic, L2-normalised vectors of the model dimension', async () => {
@@ -39,7 +44,7 @@ describe.each(MODELS)('createLlamaCppEmbedder on $file', ({ file, dimension, sha
     const [a, b, c] = await embedder.embed(texts);
     const [again] = await embedder.embed([texts[0] ?? '']);
     for (const v of [a, b, c]) {
-      expect(v).toHaveLength(dimension);
+      expect(v).toHaveLength(DIMENSION);
       expect(v?.every(Number.isFinite)).toBe(true);
       expect(norm(v ?? [])).toBeCloseTo(1, 6);
     }
@@ -49,13 +54,38 @@ describe.each(MODELS)('createLlamaCppEmbedder on $file', ({ file, dimension, sha
     expect(await embedder.embedQuery(texts[1] ?? '')).toEqual(b);
   });
 
+  it('places paraphrases close together and unrelated sentences apart', async () => {
+    const pairs = [
+      ['The cat is sleeping on the sofa.', 'A kitten naps on the couch.'],
+      ['I moved to Berlin last year for a new job.', 'Last year I relocated to Berlin because of work.'],
+      ['How do I reset my password?', 'I forgot my password and need to change it.'],
+      ['The stock market fell sharply today.', 'Share prices dropped a lot on the exchange today.'],
+    ] as const;
+    const vectors = await embedder.embed(pairs.flat());
+    const cos = (i: number, j: number): number => dot(vectors[i] ?? [], vectors[j] ?? []); // unit vectors
+    const paraphrase: number[] = [];
+    const unrelated: number[] = [];
+    for (let i = 0; i < vectors.length; i++) {
+      const partner = i ^ 1;
+      const others = vectors.map((_, j) => j).filter((j) => j !== i);
+      // every sentence's nearest neighbour is its paraphrase
+      expect(others.reduce((best, j) => (cos(i, j) > cos(i, best) ? j : best))).toBe(partner);
+      for (const j of others) (j === partner ? paraphrase : unrelated).push(cos(i, j));
+    }
+    const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(mean(paraphrase)).toBeGreaterThan(0.5);
+    expect(mean(unrelated)).toBeLessThan(0.2);
+  });
+
   it('gives the null vector for empty text and truncates text longer than the context', async () => {
-    const [empty, long, odd] = await embedder.embed(['', 'story '.repeat(2_000), '🎉 Zürich 東京 \u0000']);
-    expect(empty).toEqual(nullVector(dimension));
+    const [empty, long, head, odd] = await embedder.embed(['', 'story '.repeat(2_000), 'story '.repeat(253), '🎉 Zürich 東京 \u0000']);
+    expect(empty).toEqual(nullVector(DIMENSION));
     for (const v of [long, odd]) {
-      expect(v).toHaveLength(dimension);
+      expect(v).toHaveLength(DIMENSION);
       expect(norm(v ?? [])).toBeCloseTo(1, 6);
     }
+    // the long text is cut to its head: the context's 256 tokens minus room for [CLS]/[SEP]
+    expect(long).toEqual(head);
   });
 
   it('serialises concurrent calls', async () => {
@@ -71,17 +101,17 @@ describe('createLlamaCppEmbedder lifecycle and validation', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('close() is idempotent and later calls throw ClosedError', async () => {
-    const embedder = createLlamaCppEmbedder({ ...base, modelPath: join(modelsDir, 'stories260K.gguf') });
+    const embedder = createLlamaCppEmbedder({ ...base, modelPath });
     await embedder.embed(['hello']);
     await Promise.all([embedder.close(), embedder.close()]);
     await embedder.close();
     await expect(embedder.embed(['hello'])).rejects.toThrow(ClosedError);
     await expect(embedder.setup()).rejects.toThrow(ClosedError);
-    expect(embedder.dimension).toBe(64); // identity stays readable after close
+    expect(embedder.dimension).toBe(DIMENSION); // identity stays readable after close
   });
 
   it('close() before setup() loads nothing', async () => {
-    const embedder = createLlamaCppEmbedder({ ...base, modelPath: join(modelsDir, 'stories260K.gguf') });
+    const embedder = createLlamaCppEmbedder({ ...base, modelPath });
     await embedder.close();
     await expect(embedder.embed(['x'])).rejects.toThrow(ClosedError);
   });
@@ -92,7 +122,6 @@ describe('createLlamaCppEmbedder lifecycle and validation', () => {
     expect(() => createLlamaCppEmbedder({ modelPath: missing })).toThrow(/nope\.gguf/);
     expect(() => createLlamaCppEmbedder({ modelPath: '' })).toThrow(ValidationError);
     expect(() => createLlamaCppEmbedder({ modelPath: scratch })).toThrow(/not a file/);
-    const modelPath = join(modelsDir, 'stories260K.gguf');
     expect(() => createLlamaCppEmbedder({ modelPath, contextSize: 3 })).toThrow(ValidationError);
     expect(() => createLlamaCppEmbedder({ modelPath, threads: -1 })).toThrow(ValidationError);
     expect(() => createLlamaCppEmbedder({ modelPath, gpu: 'cuda' as unknown as false })).toThrow(ValidationError);
@@ -108,7 +137,7 @@ describe('createLlamaCppEmbedder lifecycle and validation', () => {
   });
 
   it('rejects non-string input', async () => {
-    const embedder = createLlamaCppEmbedder({ ...base, modelPath: join(modelsDir, 'stories260K.gguf') });
+    const embedder = createLlamaCppEmbedder({ ...base, modelPath });
     await expect(embedder.embed([1 as unknown as string])).rejects.toThrow(ValidationError);
     await embedder.close();
   });

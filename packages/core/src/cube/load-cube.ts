@@ -1,65 +1,95 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { z } from 'zod';
+import { resolve } from 'node:path';
 import { ConflictError } from '../errors/conflict-error.ts';
-import { DumpFormatError } from '../errors/dump-format-error.ts';
+import { ValidationError } from '../errors/validation-error.ts';
 import { itemWrite } from '../memory/textual/item-terms.ts';
 import type { MemoryContext } from '../memory/textual/memory-context.ts';
 import { embedItems, upsertVectors } from '../memory/textual/sync-vectors.ts';
 import { auditRecord } from '../memory/textual/version-record.ts';
+import { idSchema } from '../mos/input-schemas.ts';
+import { DEFAULT_LIMITS, type MemosLimits } from '../mos/limits.ts';
 import type { MemCubeConfig, MemoryEdge, MemoryItem, VersionRecord } from '../spec/index.ts';
-import { DUMP_FILES, DUMP_FORMAT_VERSION, edgeSchema, embeddingSchema, manifestSchema, memoryItemSchema, versionSchema, type DumpManifest } from './dump-format.ts';
+import { readDump, type CheckedDump } from './read-dump.ts';
 
 const BATCH = 500;
 
-/**
- * Loads a dump directory into the store as a new cube owned by `userId`. Rejects an unknown
- * major format version and malformed lines with `DumpFormatError`, existing cube or item ids
- * with `ConflictError`, before anything is written; if writing fails midway the partial cube
- * is removed. Vectors come from the dump when they match the configured embedder, otherwise
- * they are recomputed (and the cube is bound to the configured embedder).
- */
-export async function loadCube(options: { ctx: MemoryContext; dir: string; userId: string; cubeId?: string; schemaVersion: number }): Promise<MemCubeConfig> {
-  const { ctx } = options;
-  const dir = resolve(options.dir);
-  const manifest = await readManifest(dir);
-  const cubeId = options.cubeId ?? manifest.cube.id;
-  const rename = <T extends { cubeId: string }>(row: T): T => ({ ...row, cubeId });
-  const items = (await readLines(dir, DUMP_FILES.memories, memoryItemSchema)).map((i) => rename(i as MemoryItem));
-  const edges = (await readLines(dir, DUMP_FILES.edges, edgeSchema)).map((e) => rename(e as MemoryEdge));
-  const versions = (await readLines(dir, DUMP_FILES.versions, versionSchema)).map((v) => ({ ...rename(v as VersionRecord), snapshot: rename(v.snapshot as MemoryItem) }));
-  const embeddings = manifest.counts.embeddings > 0 ? await readLines(dir, DUMP_FILES.embeddings, embeddingSchema) : [];
-  if (items.length !== manifest.counts.memories) throw new DumpFormatError(dir, `manifest says ${manifest.counts.memories} memories, found ${items.length}`);
+/** Options of {@link loadCube}. */
+export interface LoadCubeOptions {
+  ctx: MemoryContext;
+  /** The dump directory (untrusted content). */
+  dir: string;
+  /** The loading user: owner of the new cube and of every item in it, whatever the dump says. */
+  userId: string;
+  /** Id of the new cube (default: the dump's, or a new id with `remintIds`). */
+  cubeId?: string;
+  /** Schema version of cubes created by this runtime. */
+  schemaVersion: number;
+  /**
+   * Give every item a new id (and the cube too, unless `cubeId` is set), remapping versions,
+   * snapshots, edges and embeddings consistently, so the same dump can be loaded twice or next to
+   * the cube it came from. Default false: a dump whose cube or item ids are in use anywhere in the
+   * store is refused with `ConflictError`.
+   */
+  remintIds?: boolean;
+  /** Size limits for the dump's files and rows (default `DEFAULT_LIMITS`; pass the runtime's). */
+  limits?: MemosLimits;
+}
 
-  if (await ctx.graph.getCube(cubeId)) throw new ConflictError('cube', cubeId, `Cube ${cubeId} already exists`);
+/**
+ * Loads a dump directory into the store as a new cube owned by `userId`. The dump is untrusted:
+ * the whole dump is read and checked against itself first (see {@link readDump}: sizes, fields,
+ * every id, snapshot, edge endpoint, embedding and count; `DumpFormatError` or
+ * `InputTooLargeError`), then the cube id and every item id are checked against the store (in use
+ * anywhere: `ConflictError`, unless `remintIds`), all before the first write; so a rejected dump
+ * writes nothing, and no row can name an item outside the new cube. The loading user owns the cube
+ * and every item and snapshot in it; the access list is empty; `payloadRef`s are dropped (a dump
+ * carries no payload files, and a path from a dump must never reach the file system). If writing
+ * fails midway, the partial cube is removed. Vectors come from the dump when they match the
+ * configured embedder, otherwise they are recomputed (and the cube is bound to the configured
+ * embedder).
+ */
+export async function loadCube(options: LoadCubeOptions): Promise<MemCubeConfig> {
+  const { ctx, userId } = options;
+  const dir = resolve(options.dir);
+  if (options.cubeId !== undefined && !idSchema.safeParse(options.cubeId).success) throw new ValidationError('load.cubeId', 'must be a valid id');
+  const dump = await readDump({ dir, limits: options.limits ?? DEFAULT_LIMITS });
+  const cubeId = options.cubeId ?? (options.remintIds ? mintId(ctx) : dump.manifest.cube.id);
+  const { items, versions, edges, embeddings } = retarget(dump, { cubeId, userId, ids: options.remintIds ? mintIds(ctx, dump.items) : undefined });
+
+  if (await ctx.graph.getCube(cubeId)) throw new ConflictError('cube', cubeId, "The dump's cube id is already in use in this store; load it under another cubeId or with remintIds: true", { reason: 'duplicate' });
   for (let i = 0; i < items.length; i += BATCH) {
     const clash = await ctx.graph.getItems(items.slice(i, i + BATCH).map((it) => it.id));
-    if (clash[0]) throw new ConflictError('memory', clash[0].id, `Memory ${clash[0].id} already exists in cube ${clash[0].cubeId}`);
+    if (clash[0]) throw new ConflictError('memory', clash[0].id, 'An item id of the dump is already in use in this store; load it with remintIds: true', { reason: 'duplicate' });
   }
 
   const at = ctx.now().toISOString();
   const space = { fingerprint: ctx.embedder.fingerprint, dimension: ctx.embedder.dimension };
+  const { manifest } = dump;
   const cube: MemCubeConfig = {
-    ...(manifest.cube as MemCubeConfig), id: cubeId, ownerId: options.userId, embedder: space, acl: [], schemaVersion: options.schemaVersion,
-    lineage: { ...manifest.cube.lineage, loadedFrom: dir }, updatedAt: at,
+    id: cubeId, name: manifest.cube.name, ownerId: userId, embedder: space, schemaVersion: options.schemaVersion, acl: [],
+    lineage: { ...manifest.cube.lineage, loadedFrom: dir }, createdAt: manifest.cube.createdAt, updatedAt: at,
+    ...(manifest.cube.description !== undefined ? { description: manifest.cube.description } : {}),
   };
-  const reuseVectors = manifest.embeddingsFingerprint === space.fingerprint;
-  const vectorById = new Map(reuseVectors ? embeddings.map((e) => [e.id, e.vector]) : []);
+  const reuseVectors = manifest.embeddingsFingerprint === space.fingerprint && manifest.cube.embedder.dimension === space.dimension;
+  const vectorById = new Map(reuseVectors ? embeddings : []);
   const versionsByItem = Map.groupBy(versions, (v) => v.itemId);
 
   await ctx.graph.putCube(cube);
   try {
     for (let i = 0; i < items.length; i += BATCH) {
       const batch = items.slice(i, i + BATCH).map((item) => ({ ...item, embeddingModel: space.fingerprint, vectorSyncState: item.status === 'deleted' ? 'none' as const : 'pending' as const }));
-      await ctx.graph.write({ items: batch.map(itemWrite), versions: batch.flatMap((item) => versionsByItem.get(item.id) ?? []) });
+      await ctx.graph.write({
+        items: batch.map((item) => ({ ...itemWrite(item), expectedVersion: 0 })),
+        versions: batch.flatMap((item) => versionsByItem.get(item.id) ?? []),
+        requireCubes: [cubeId],
+      });
       const live = batch.filter((item) => item.status !== 'deleted');
       const missing = live.filter((item) => !vectorById.has(item.id));
       const computed = await embedItems(ctx, missing);
       missing.forEach((item, j) => vectorById.set(item.id, computed[j] ?? []));
       await upsertVectors(ctx, live, live.map((item) => vectorById.get(item.id) ?? []));
     }
-    for (let i = 0; i < edges.length; i += BATCH) await ctx.graph.write({ edges: edges.slice(i, i + BATCH) });
-    await ctx.graph.write({ audit: [auditRecord(ctx, { actor: options.userId, action: 'loadCube', at, cubeId, details: { from: dir, memories: items.length } })] });
+    for (let i = 0; i < edges.length; i += BATCH) await ctx.graph.write({ edges: edges.slice(i, i + BATCH), requireCubes: [cubeId] });
+    await ctx.graph.write({ audit: [auditRecord(ctx, { actor: userId, action: 'loadCube', at, cubeId, details: { from: dir, memories: items.length, reminted: options.remintIds === true } })] });
   } catch (error) {
     await ctx.vector.deleteCube({ space, cubeId }).catch(() => undefined);
     await ctx.graph.deleteCube(cubeId).catch(() => undefined);
@@ -68,47 +98,33 @@ export async function loadCube(options: { ctx: MemoryContext; dir: string; userI
   return cube;
 }
 
-async function readManifest(dir: string): Promise<DumpManifest> {
-  const path = join(dir, DUMP_FILES.manifest);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new DumpFormatError(path, 'missing or not JSON', { cause: error });
-  }
-  const version = typeof raw === 'object' && raw !== null ? (raw as { formatVersion?: unknown }).formatVersion : undefined;
-  if (typeof version === 'string') {
-    const major = Number(version.split('.')[0]);
-    const supported = Number(DUMP_FORMAT_VERSION.split('.')[0]);
-    if (!Number.isInteger(major) || major > supported) {
-      throw new DumpFormatError(path, `format version ${version} is newer than this reader (${DUMP_FORMAT_VERSION}); upgrade MemOS.js`, { formatVersion: version });
-    }
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) throw new DumpFormatError(path, `invalid manifest: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, typeof version === 'string' ? { formatVersion: version } : {});
-  return parsed.data;
+function mintId(ctx: MemoryContext): string {
+  const id = ctx.newId();
+  if (!idSchema.safeParse(id).success) throw new ValidationError('newId', 'returned an invalid id');
+  return id;
 }
 
-async function readLines<S extends z.ZodType>(dir: string, file: string, schema: S): Promise<z.output<S>[]> {
-  const path = join(dir, file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new DumpFormatError(path, 'missing', { cause: error });
-  }
-  const rows: z.output<S>[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new DumpFormatError(path, `line ${index + 1} is not JSON`, { cause: error });
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new DumpFormatError(path, `line ${index + 1}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-    rows.push(parsed.data);
-  });
-  return rows;
+function mintIds(ctx: MemoryContext, items: MemoryItem[]): Map<string, string> {
+  const ids = new Map(items.map((item) => [item.id, mintId(ctx)]));
+  if (new Set(ids.values()).size !== ids.size) throw new ValidationError('newId', 'returned the same id twice');
+  return ids;
+}
+
+/**
+ * The dump's rows as they will be stored: in `cubeId`, owned by `userId`, without payload
+ * references, and with ids mapped through `ids` when reminting. Every id in the dump was checked
+ * to be an item of the dump, so every id maps.
+ */
+function retarget(dump: CheckedDump, target: { cubeId: string; userId: string; ids: Map<string, string> | undefined }) {
+  const id = (old: string) => target.ids?.get(old) ?? old;
+  const own = (item: MemoryItem): MemoryItem => {
+    const copy: MemoryItem = { ...item, id: id(item.id), cubeId: target.cubeId, ownerId: target.userId };
+    delete copy.payloadRef;
+    return copy;
+  };
+  const items = dump.items.map(own);
+  const versions: VersionRecord[] = dump.versions.map((v) => ({ ...v, itemId: id(v.itemId), cubeId: target.cubeId, snapshot: own(v.snapshot) }));
+  const edges: MemoryEdge[] = dump.edges.map((e) => ({ ...e, from: id(e.from), to: id(e.to), cubeId: target.cubeId }));
+  const embeddings = new Map([...dump.embeddings].map(([key, vector]) => [id(key), vector]));
+  return { items, versions, edges, embeddings };
 }

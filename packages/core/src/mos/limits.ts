@@ -19,6 +19,12 @@ export interface MemosLimits {
   maxMetadataKeys: number;
   /** Characters in one string metadata value (default 4,000). */
   maxMetadataValueChars: number;
+  /** Bytes in one file of a dump that `loadCube` reads (default 512 MiB); reading stops at the limit. */
+  maxDumpFileBytes: number;
+  /** Lines (items, versions, edges or embeddings) in one file of a dump (default 1,000,000). */
+  maxDumpLines: number;
+  /** Bytes in one line of a dump (default 8 MiB); a longer line is refused before it is read whole. */
+  maxDumpLineBytes: number;
 }
 
 export const DEFAULT_LIMITS: MemosLimits = {
@@ -30,4 +36,7 @@ export const DEFAULT_LIMITS: MemosLimits = {
   maxTags: 64,
   maxMetadataKeys: 64,
   maxMetadataValueChars: 4_000,
+  maxDumpFileBytes: 512 * 1024 * 1024,
+  maxDumpLines: 1_000_000,
+  maxDumpLineBytes: 8 * 1024 * 1024,
 };

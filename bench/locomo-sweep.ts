@@ -5,16 +5,16 @@
  * it also helps on conversations it was not chosen on. A development tool: `npm run bench:locomo`
  * is the benchmark of record.
  */
-import { resolve, join, dirname } from 'node:path';
+import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMemOS, DEFAULT_HYBRID_CONFIG, hybridSearch, type HybridSearchConfig } from '@memos-js/core';
 import { benchArgs, printTable } from './bench-args.ts';
 import { ingestConversation, scoreRanking } from './locomo.ts';
-import { evidenceOf, readLocomo } from './locomo-data.ts';
+import { evidenceOf, loadLocomoOrExit } from './locomo-data.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = benchArgs(['data', 'grid']);
-const conversations = await readLocomo(resolve(args.data ?? process.env.MEMOS_LOCOMO_PATH ?? join(repoRoot, '..', 'shared', 'data', 'locomo-dev.json')));
+const { conversations } = await loadLocomoOrExit('node --conditions=memos-source bench/locomo-sweep.ts', { data: args.data, env: process.env.MEMOS_LOCOMO_PATH, repoRoot });
 const mos = createMemOS({ storage: { kind: 'sqlite', path: ':memory:' }, trackAccess: false });
 await mos.setup();
 await mos.createUser({ id: 'bench', name: 'bench' });

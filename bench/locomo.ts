@@ -4,7 +4,8 @@
  * (category 5, adversarial, skipped), measures evidence recall@k and any-hit@k for k = 5, 10, 20,
  * for three retrievers in one run with the same embedder: full hybrid, BM25 only, vector only.
  *
- * Flags: --data PATH (default $MEMOS_LOCOMO_PATH or ../shared/data/locomo-dev.json),
+ * Flags: --data PATH (default $MEMOS_LOCOMO_PATH, else ../shared/data/locomo-dev.json when it exists; without
+ *        data it prints where to get LoCoMo and exits with code 2),
  *        --backend sqlite|neo4j-chroma|neo4j (comma-separated: side by side in one run),
  *        --keyword-candidates N (Neo4j keyword candidate pool; default the store's),
  *        --out FILE (default bench/results/locomo-<backends>.json).
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createMemOS, type MemOS, type SignalWeights } from '@memos-js/core';
 import { benchArgs, printTable } from './bench-args.ts';
 import { benchServers, benchStorage, benchStorageOptions, shareIdentical, type BenchServers, type BenchStorageOptions } from './bench-storage.ts';
-import { evidenceOf, readLocomo, sessionsOf, turnText, type LocomoConversation } from './locomo-data.ts';
+import { evidenceOf, loadLocomoOrExit, sessionsOf, turnText, type LocomoConversation } from './locomo-data.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KS = [5, 10, 20] as const;
@@ -128,8 +129,7 @@ function percentile(values: number[], q: number): number {
 async function main(): Promise<void> {
   const args = benchArgs(['data', 'keyword-candidates']);
   const storageOptions = benchStorageOptions(args);
-  const dataPath = resolve(args.data ?? process.env.MEMOS_LOCOMO_PATH ?? join(repoRoot, '..', 'shared', 'data', 'locomo-dev.json'));
-  const conversations = await readLocomo(dataPath);
+  const { path: dataPath, conversations } = await loadLocomoOrExit('npm run bench:locomo', { data: args.data, env: process.env.MEMOS_LOCOMO_PATH, repoRoot });
   const backends = args.backend.split(',');
   const servers = await benchServers(backends);
   const runs: LocomoRun[] = [];

@@ -1,18 +1,25 @@
-import type { ItemWrite, WriteBatch } from '../../spec/graph-store.ts';
+import type { ConflictError } from '../../errors/conflict-error.ts';
+import type { ItemVersionRef, ItemWrite, WriteBatch } from '../../spec/graph-store.ts';
 import { EDGE_TYPES, type EdgeType, type VectorSyncState } from '../../spec/memory-item.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { auditProps, itemProps, scopeUid, termUid, uid, versionProps } from './neo4j-item-props.ts';
 import { encodeTerm, termCounts } from './neo4j-keyword-text.ts';
+import { duplicateAudit, duplicateVersion, versionMismatch } from '../validation/write-conflicts.ts';
 
 /** Rows per `UNWIND` statement (bounds the size of one Bolt message and of one statement's state). */
 const UNWIND_CHUNK = 2000;
 /** Nodes or relationships removed per transaction by {@link deleteCubeData}. */
 const DELETE_CHUNK = 5000;
 
-/** Creates missing nodes, write-locks every item of the batch and reads what the keyword counters need. */
+/**
+ * Creates missing nodes, write-locks every item of the batch (the SET takes the node's write lock;
+ * what RETURN reads comes after it, so a concurrent writer's commit is seen) and reads what the
+ * expected-version check and the keyword counters need.
+ */
 const LOCK_ITEMS =
   'UNWIND $rows AS row MERGE (n:MemoryNode {uid: row.uid}) ON CREATE SET n.id = row.id SET n.ns = $ns ' +
-  'RETURN row.uid AS uid, n:Memory AS existed, n.cubeId AS cubeId, n.status AS status, n.docLength AS docLength, n.kwText AS kwText';
+  'RETURN row.uid AS uid, n:Memory AS existed, n.version AS version, n.cubeId AS cubeId, n.status AS status, ' +
+  'n.docLength AS docLength, n.kwText AS kwText';
 /** Replaces the items' properties (the full-text index follows in the same transaction). */
 const UPSERT_ITEMS = 'UNWIND $rows AS row MATCH (n:MemoryNode {uid: row.uid}) SET n = row.props, n:Memory';
 /** Adds the batch's changes to the per-partition document frequencies; a term no item holds any more goes. */
@@ -37,18 +44,26 @@ const UPSERT_EDGES = new Map<EdgeType, string>(
       `MERGE (a)-[r:${type}]->(b) SET r.cubeId = e.cubeId, r.weight = e.weight, r.createdAt = e.createdAt`,
   ]),
 );
-const UPSERT_VERSIONS =
+/** The first stored version row among the batch's (insert-only: one found is a conflict). */
+const FIND_VERSIONS = 'UNWIND $rows AS v MATCH (x:Version {uid: v.uid}) RETURN x.itemId AS itemId, x.version AS version LIMIT 1';
+/** Insert-only (a concurrent duplicate fails on the `memos_version_uid` constraint). */
+const INSERT_VERSIONS =
   'UNWIND $rows AS v ' +
   'MERGE (n:MemoryNode {uid: v.itemUid}) ON CREATE SET n.ns = $ns, n.id = v.itemId ' +
-  'MERGE (x:Version {uid: v.uid}) SET x = v MERGE (n)-[:HAS_VERSION]->(x)';
-const UPSERT_AUDIT = 'UNWIND $rows AS a MERGE (x:Audit {uid: a.uid}) SET x = a';
+  'CREATE (x:Version) SET x = v CREATE (n)-[:HAS_VERSION]->(x)';
+/** The first stored audit record among the batch's (append-only: one found is a conflict). */
+const FIND_AUDIT = 'UNWIND $rows AS a MATCH (x:Audit {uid: a.uid}) RETURN x.id AS id LIMIT 1';
+/** Append-only: an audit id already stored keeps its record (a concurrent duplicate fails on the `memos_audit_uid` constraint). */
+const INSERT_AUDIT = 'UNWIND $rows AS a CREATE (x:Audit) SET x = a';
 /** Deletes stub nodes (edge endpoints without an item) that lost their last relationship. */
 const DROP_STUBS = 'UNWIND $uids AS u MATCH (n:MemoryNode {uid: u}) WHERE NOT n:Memory AND NOT (n)--() DELETE n';
 
 /**
  * Applies a validated batch in one managed write transaction, in the order SQLite uses: items
- * (replaced by id, keyword fields rebuilt), edge removals, edge upserts (by from, to, type),
- * versions (by item id and version), audit records (by id). Any error rolls everything back.
+ * write-locked (in uid order) and their expected versions checked, items (replaced by id, keyword
+ * fields rebuilt), edge removals, edge upserts (by from, to, type), versions (insert-only), audit
+ * records (append-only). A stale `expectedVersion` or an existing version row / audit id throws
+ * `ConflictError`; any error rolls everything back.
  */
 export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Promise<void> {
   const ns = conn.namespace;
@@ -59,9 +74,10 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
     writes.delete(write.item.id);
     writes.set(write.item.id, write);
   }
-  const items = [...writes.values()].map(({ item, terms }) => ({
+  const items = [...writes.values()].map(({ item, terms, expectedVersion }) => ({
     uid: uid(ns, item.id),
     id: item.id,
+    expectedVersion,
     props: itemProps(ns, item, terms, int),
     terms: new Set(terms.map(encodeTerm)),
     scope: { uid: scopeUid(ns, item.cubeId, item.status), cubeId: item.cubeId, status: item.status, length: terms.length },
@@ -73,9 +89,19 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
     rows.push({ from: e.from, to: e.to, fromUid: uid(ns, e.from), toUid: uid(ns, e.to), cubeId: e.cubeId, weight: e.weight, createdAt: e.createdAt });
     edgesByType.set(e.type, rows);
   }
+  // Locks in uid order: concurrent writers of overlapping batches wait instead of deadlocking.
+  items.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
   const versions = (batch.versions ?? []).map((v) => versionProps(ns, v, int));
   const audit = (batch.audit ?? []).map((a) => auditProps(ns, a));
+  rejectDuplicateRows(batch);
   if (items.length + removed.length + edgesByType.size + versions.length + audit.length === 0) return;
+  try {
+    await writeInTransaction();
+  } catch (error) {
+    throw uniqueConflict(error, ns) ?? error;
+  }
+
+  async function writeInTransaction(): Promise<void> {
   await conn.write('write', async (tx) => {
     const run = async (cypher: string, rows: unknown[]) => {
       for (let i = 0; i < rows.length; i += UNWIND_CHUNK) await tx.run(cypher, { rows: rows.slice(i, i + UNWIND_CHUNK), ns });
@@ -97,9 +123,14 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
           dfDeltas.set(key, entry);
         }
       };
+      const expectedByUid = new Map<string, { id: string; version: number }>();
+      for (const item of items) if (item.expectedVersion !== undefined) expectedByUid.set(item.uid, { id: item.id, version: item.expectedVersion });
       for (let i = 0; i < items.length; i += UNWIND_CHUNK) {
         const locked = await tx.run(LOCK_ITEMS, { rows: items.slice(i, i + UNWIND_CHUNK).map(({ uid: u, id }) => ({ uid: u, id })), ns });
         for (const record of locked.records) {
+          const expected = expectedByUid.get(record.get('uid') as string);
+          const actual = record.get('existed') === true ? Number(record.get('version') ?? 0) : 0;
+          if (expected !== undefined && expected.version !== actual) throw versionMismatch(expected.id, expected.version, actual);
           if (record.get('existed') !== true) continue;
           const [cubeId, status] = [String(record.get('cubeId')), String(record.get('status'))];
           add({ uid: scopeUid(ns, cubeId, status), cubeId, status }, -1, -Number(record.get('docLength') ?? 0));
@@ -119,10 +150,57 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
     }
     await run(REMOVE_EDGES, removed);
     for (const type of EDGE_TYPES) await run(UPSERT_EDGES.get(type) as string, edgesByType.get(type) ?? []);
-    await run(UPSERT_VERSIONS, versions);
-    await run(UPSERT_AUDIT, audit);
+    for (let i = 0; i < versions.length; i += UNWIND_CHUNK) {
+      const found = (await tx.run(FIND_VERSIONS, { rows: versions.slice(i, i + UNWIND_CHUNK), ns })).records[0];
+      if (found !== undefined) throw duplicateVersion(String(found.get('itemId')), Number(found.get('version')));
+    }
+    await run(INSERT_VERSIONS, versions);
+    for (let i = 0; i < audit.length; i += UNWIND_CHUNK) {
+      const found = (await tx.run(FIND_AUDIT, { rows: audit.slice(i, i + UNWIND_CHUNK), ns })).records[0];
+      if (found !== undefined) throw duplicateAudit(String(found.get('id')));
+    }
+    await run(INSERT_AUDIT, audit);
     if (removed.length > 0) await tx.run(DROP_STUBS, { uids: [...new Set(removed.flatMap((e) => [e.from, e.to]))] });
   });
+  }
+}
+
+/** Version rows or audit ids repeated inside one batch are conflicts too (as a second insert is on SQLite). */
+function rejectDuplicateRows(batch: WriteBatch): void {
+  const versions = new Set<string>();
+  for (const v of batch.versions ?? []) {
+    const key = JSON.stringify([v.itemId, v.version]);
+    if (versions.has(key)) throw duplicateVersion(v.itemId, v.version);
+    versions.add(key);
+  }
+  const audit = new Set<string>();
+  for (const a of batch.audit ?? []) {
+    if (audit.has(a.id)) throw duplicateAudit(a.id);
+    audit.add(a.id);
+  }
+}
+
+/**
+ * A uniqueness violation on a version or audit uid (a concurrent writer inserted the same row
+ * between our check and our insert) as the ConflictError the check would have thrown; else undefined.
+ */
+function uniqueConflict(error: unknown, ns: string): ConflictError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === 'Neo.ClientError.Schema.ConstraintValidationFailed' && typeof message === 'string') {
+      const value = /property `uid` = '([^']*)'/.exec(message)?.[1] ?? '';
+      const local = value.startsWith(`${ns}:`) ? value.slice(ns.length + 1) : value;
+      if (message.includes('`Version`')) {
+        const at = local.lastIndexOf('#');
+        return duplicateVersion(at < 0 ? local : local.slice(0, at), at < 0 ? 0 : Number(local.slice(at + 1)));
+      }
+      if (message.includes('`Audit`')) return duplicateAudit(local);
+      return undefined;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** One step of {@link deleteCubeData}: removes at most `$limit` things, returns `deleted` (and stub candidates as `ends`). */
@@ -180,21 +258,34 @@ export async function touchItems(conn: Neo4jConnection, ids: readonly string[], 
   });
 }
 
-/** Sets `vectorSyncState` (and `embeddingModel` when given) without a version record. */
+/**
+ * Sets the sync state of the rows' items; a row with a version only while the item is at it. The
+ * first SET takes the node's write lock, so the version is read after any concurrent writer's commit
+ * (a WHERE before the lock could read a version that is replaced before the update lands).
+ */
+const SET_SYNC_STATE =
+  'UNWIND $rows AS r MATCH (m:MemoryNode {uid: r.uid}) WHERE m:Memory SET m.ns = m.ns ' +
+  'WITH m, r WHERE r.version IS NULL OR m.version = r.version ' +
+  'SET m.vectorSyncState = $state, m.embeddingModel = coalesce($model, m.embeddingModel) RETURN m.id AS id';
+
+/**
+ * Sets `vectorSyncState` (and `embeddingModel` when given) without a version record; a target
+ * with a version only while the stored item is at that version. Returns the ids updated.
+ */
 export async function updateVectorSyncState(
   conn: Neo4jConnection,
-  ids: readonly string[],
+  targets: readonly (string | ItemVersionRef)[],
   state: VectorSyncState,
   embeddingModel: string | undefined,
-): Promise<void> {
-  if (ids.length === 0) return;
-  const uids = [...new Set(ids)].map((id) => uid(conn.namespace, id));
-  await conn.write('setVectorSyncState', async (tx) => {
-    await tx.run(
-      'UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory ' +
-        'SET m.vectorSyncState = $state, m.embeddingModel = coalesce($model, m.embeddingModel)',
-      { uids, state, model: embeddingModel ?? null },
-    );
+): Promise<string[]> {
+  if (targets.length === 0) return [];
+  const int = conn.neo4j.int;
+  const rows = targets
+    .map((t) => (typeof t === 'string' ? { uid: uid(conn.namespace, t), version: null } : { uid: uid(conn.namespace, t.id), version: int(t.version) }))
+    .sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  return conn.write('setVectorSyncState', async (tx) => {
+    const result = await tx.run(SET_SYNC_STATE, { rows, state, model: embeddingModel ?? null });
+    return [...new Set(result.records.map((record) => String(record.get('id'))))];
   });
 }
 

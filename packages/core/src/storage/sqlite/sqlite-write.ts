@@ -1,9 +1,10 @@
 import { StorageError } from '../../errors/storage-error.ts';
-import type { WriteBatch } from '../../spec/graph-store.ts';
+import type { ItemVersionRef, WriteBatch } from '../../spec/graph-store.ts';
 import type { VectorSyncState } from '../../spec/memory-item.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import { inJsonList } from './sqlite-filter-sql.ts';
 import { UPSERT_ITEM_SQL, itemParams } from './sqlite-item-rows.ts';
+import { duplicateAudit, duplicateVersion, versionMismatch } from '../validation/write-conflicts.ts';
 
 const DELETE_POSTINGS_SQL = 'delete from postings where item_rid = ?';
 /**
@@ -18,22 +19,25 @@ const DELETE_EDGE_SQL = 'delete from edges where from_id = ? and to_id = ? and t
 const UPSERT_EDGE_SQL =
   'insert into edges (from_id, to_id, type, cube_id, weight, created_at) values (?, ?, ?, ?, ?, ?) ' +
   'on conflict (from_id, to_id, type) do update set cube_id = excluded.cube_id, weight = excluded.weight, created_at = excluded.created_at';
-const UPSERT_VERSION_SQL =
+/** Insert-only: an existing (item id, version) row is a conflict, never replaced (`changes` is 0). */
+const INSERT_VERSION_SQL =
   'insert into versions (item_id, version, cube_id, action, actor, at, reason, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?) ' +
-  'on conflict (item_id, version) do update set cube_id = excluded.cube_id, action = excluded.action, actor = excluded.actor, ' +
-  'at = excluded.at, reason = excluded.reason, snapshot = excluded.snapshot';
-const UPSERT_AUDIT_SQL =
-  'insert into audit (id, at, actor, action, cube_id, item_id, details) values (?, ?, ?, ?, ?, ?, ?) ' +
-  'on conflict (id) do update set at = excluded.at, actor = excluded.actor, action = excluded.action, ' +
-  'cube_id = excluded.cube_id, item_id = excluded.item_id, details = excluded.details';
+  'on conflict (item_id, version) do nothing';
+const SELECT_ITEM_VERSION_SQL = 'select version from memory where id = ?';
+/** Append-only: an existing audit id is a conflict, never replaced (`changes` is 0). */
+const INSERT_AUDIT_SQL =
+  'insert into audit (id, at, actor, action, cube_id, item_id, details) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing';
 
 /**
- * Applies a validated batch in one `BEGIN IMMEDIATE` transaction, in this order: items (upsert by id,
- * keyword postings rebuilt), edge removals, edge upserts (by from, to, type), versions (by item id
- * and version), audit records (by id). Any error rolls everything back.
+ * Applies a validated batch in one `BEGIN IMMEDIATE` transaction (the write lock comes first, so the
+ * checks see the latest commit of every connection and process), in this order: expected versions
+ * checked, items (upsert by id, keyword postings rebuilt), edge removals, edge upserts (by from,
+ * to, type), versions (insert-only), audit records (append-only). A stale `expectedVersion` or an
+ * existing version row / audit id throws `ConflictError`; any error rolls everything back.
  */
 export function writeBatch(conn: SqliteConnection, batch: WriteBatch): void {
   conn.transaction('write', () => {
+    checkExpectedVersions(conn, batch);
     if (batch.items !== undefined && batch.items.length > 0) {
       const upsert = conn.statement(UPSERT_ITEM_SQL);
       const deletePostings = conn.statement(DELETE_POSTINGS_SQL);
@@ -65,19 +69,31 @@ export function writeBatch(conn: SqliteConnection, batch: WriteBatch): void {
       for (const e of batch.edges) upsert.run(e.from, e.to, e.type, e.cubeId, e.weight, e.createdAt);
     }
     if (batch.versions !== undefined && batch.versions.length > 0) {
-      const upsert = conn.statement(UPSERT_VERSION_SQL);
+      const insert = conn.statement(INSERT_VERSION_SQL);
       for (const v of batch.versions) {
-        upsert.run(v.itemId, v.version, v.cubeId, v.action, v.actor, v.at, v.reason ?? null, JSON.stringify(v.snapshot));
+        const { changes } = insert.run(v.itemId, v.version, v.cubeId, v.action, v.actor, v.at, v.reason ?? null, JSON.stringify(v.snapshot));
+        if (Number(changes) === 0) throw duplicateVersion(v.itemId, v.version);
       }
     }
     if (batch.audit !== undefined && batch.audit.length > 0) {
-      const upsert = conn.statement(UPSERT_AUDIT_SQL);
+      const insert = conn.statement(INSERT_AUDIT_SQL);
       for (const a of batch.audit) {
         const details = a.details === undefined ? null : JSON.stringify(a.details);
-        upsert.run(a.id, a.at, a.actor, a.action, a.cubeId ?? null, a.itemId ?? null, details);
+        const { changes } = insert.run(a.id, a.at, a.actor, a.action, a.cubeId ?? null, a.itemId ?? null, details);
+        if (Number(changes) === 0) throw duplicateAudit(a.id);
       }
     }
   });
+}
+
+/** Throws `ConflictError` (`version-mismatch`) when a stored item is not at its write's `expectedVersion`. */
+function checkExpectedVersions(conn: SqliteConnection, batch: WriteBatch): void {
+  const select = conn.statement(SELECT_ITEM_VERSION_SQL);
+  for (const { item, expectedVersion } of batch.items ?? []) {
+    if (expectedVersion === undefined) continue;
+    const actual = Number(select.get(item.id)?.['version'] ?? 0);
+    if (actual !== expectedVersion) throw versionMismatch(item.id, expectedVersion, actual);
+  }
 }
 
 /** Removes a cube and everything in it (items and their postings, edges, versions, audit). */
@@ -102,17 +118,29 @@ export function touchItems(conn: SqliteConnection, ids: readonly string[], at: s
   });
 }
 
-/** Sets `vectorSyncState` (and `embeddingModel` when given) without a version record. */
+const SET_SYNC_STATE_SQL = 'update memory set vector_sync_state = ?, embedding_model = coalesce(?, embedding_model) where id = ?';
+const SET_SYNC_STATE_AT_VERSION_SQL = `${SET_SYNC_STATE_SQL} and version = ?`;
+
+/**
+ * Sets `vectorSyncState` (and `embeddingModel` when given) without a version record; a target
+ * with a version only while the stored item is at that version. Returns the ids updated.
+ */
 export function updateVectorSyncState(
   conn: SqliteConnection,
-  ids: readonly string[],
+  targets: readonly (string | ItemVersionRef)[],
   state: VectorSyncState,
   embeddingModel: string | undefined,
-): void {
-  if (ids.length === 0) return;
-  conn.transaction('setVectorSyncState', () => {
-    conn
-      .statement(`update memory set vector_sync_state = ?, embedding_model = coalesce(?, embedding_model) where ${inJsonList('id')}`)
-      .run(state, embeddingModel ?? null, JSON.stringify(ids));
+): string[] {
+  if (targets.length === 0) return [];
+  return conn.transaction('setVectorSyncState', () => {
+    const updated = new Set<string>();
+    const plain = conn.statement(SET_SYNC_STATE_SQL);
+    const atVersion = conn.statement(SET_SYNC_STATE_AT_VERSION_SQL);
+    const model = embeddingModel ?? null;
+    for (const target of targets) {
+      const { changes } = typeof target === 'string' ? plain.run(state, model, target) : atVersion.run(state, model, target.id, target.version);
+      if (Number(changes) > 0) updated.add(typeof target === 'string' ? target : target.id);
+    }
+    return [...updated];
   });
 }

@@ -2,7 +2,7 @@ export { MemosError, type MemosErrorOptions } from './memos-error.ts';
 export { ValidationError } from './validation-error.ts';
 export { InputTooLargeError } from './input-too-large-error.ts';
 export { NotFoundError } from './not-found-error.ts';
-export { ConflictError } from './conflict-error.ts';
+export { ConflictError, type ConflictErrorOptions, type ConflictReason } from './conflict-error.ts';
 export { AccessDeniedError } from './access-denied-error.ts';
 export { EmbedderMismatchError } from './embedder-mismatch-error.ts';
 export { DumpFormatError } from './dump-format-error.ts';

@@ -4,6 +4,7 @@ import type { GraphStore } from '../spec/graph-store.ts';
 import type { EdgeType, MemoryEdge, MemoryItem, MemoryStatus } from '../spec/memory-item.ts';
 import type { ItemFilter } from '../spec/search.ts';
 import { createFixtures, isoAt, toItemWrite, uniqueSuffix, type Fixtures } from './fixtures.ts';
+import { registerConcurrencyConformance } from './graph-store-conformance-concurrency.ts';
 import { registerKeywordConformance } from './graph-store-conformance-keyword.ts';
 import { registerNeighborConformance } from './graph-store-conformance-neighbors.ts';
 import { registerQueryConformance } from './graph-store-conformance-queries.ts';
@@ -345,6 +346,7 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
     registerQueryConformance(ctx);
     registerKeywordConformance(ctx);
     registerNeighborConformance(ctx);
+    registerConcurrencyConformance(ctx);
     registerTimeTravelConformance(ctx);
   });
 }

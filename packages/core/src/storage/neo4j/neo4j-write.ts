@@ -95,13 +95,7 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
   const audit = (batch.audit ?? []).map((a) => auditProps(ns, a));
   rejectDuplicateRows(batch);
   if (items.length + removed.length + edgesByType.size + versions.length + audit.length === 0) return;
-  try {
-    await writeInTransaction();
-  } catch (error) {
-    throw uniqueConflict(error, ns) ?? error;
-  }
-
-  async function writeInTransaction(): Promise<void> {
+  // A uniqueness violation means a concurrent writer inserted the same version row / audit id.
   await conn.write('write', async (tx) => {
     const run = async (cypher: string, rows: unknown[]) => {
       for (let i = 0; i < rows.length; i += UNWIND_CHUNK) await tx.run(cypher, { rows: rows.slice(i, i + UNWIND_CHUNK), ns });
@@ -161,8 +155,9 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
     }
     await run(INSERT_AUDIT, audit);
     if (removed.length > 0) await tx.run(DROP_STUBS, { uids: [...new Set(removed.flatMap((e) => [e.from, e.to]))] });
+  }).catch((error: unknown) => {
+    throw uniqueConflict(error, ns) ?? error;
   });
-  }
 }
 
 /** Version rows or audit ids repeated inside one batch are conflicts too (as a second insert is on SQLite). */

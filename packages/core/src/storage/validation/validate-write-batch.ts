@@ -17,11 +17,14 @@ const VERSION_ACTIONS = new Set(['create', 'update', 'delete', 'invalidate', 'ro
  * strings; enums come from spec/ (`MEMORY_STATUSES`, `EDGE_TYPES`, ...); numbers are finite
  * (`version` a positive integer, `accessCount` a non-negative integer, edge `weight` in [0, 1]);
  * timestamps are `toISOString()` strings; tags and terms are strings; metadata/details values are
- * scalars. Unknown extra properties are not rejected (and not stored).
+ * scalars; `expectedVersion` is an integer >= 0, and an id whose write carries one appears once.
+ * Unknown extra properties are not rejected (and not stored).
  */
 export function validateWriteBatch(batch: unknown): asserts batch is WriteBatch {
   const b = record(batch, 'batch');
-  list(b['items'], 'items').forEach((write, i) => validateItemWrite(write, `items[${i}]`));
+  const items = list(b['items'], 'items');
+  items.forEach((write, i) => validateItemWrite(write, `items[${i}]`));
+  checkVersionedIds(items as ItemWrite[]);
   list(b['edges'], 'edges').forEach((edge, i) => {
     const e = record(edge, `edges[${i}]`);
     edgeKey(e, `edges[${i}]`);
@@ -65,6 +68,20 @@ function validateItemWrite(value: unknown, field: string): asserts value is Item
   if (!Array.isArray(terms) || !terms.every((term) => typeof term === 'string' && term.length > 0)) {
     throw new ValidationError(`${field}.terms`, 'must be an array of non-empty strings');
   }
+  if (w['expectedVersion'] !== undefined) integer(w['expectedVersion'], `${field}.expectedVersion`, 0);
+}
+
+/** An id whose write carries `expectedVersion` appears once in the batch (the check is per stored row). */
+function checkVersionedIds(items: readonly ItemWrite[]): void {
+  const seen = new Map<string, boolean>();
+  items.forEach((write, i) => {
+    const versioned = write.expectedVersion !== undefined;
+    const earlier = seen.get(write.item.id);
+    if (earlier !== undefined && (earlier || versioned)) {
+      throw new ValidationError(`items[${i}].item.id`, 'appears twice in the batch while one of its writes has an expectedVersion');
+    }
+    seen.set(write.item.id, versioned);
+  });
 }
 
 /** Checks one {@link MemoryItem} (see {@link validateWriteBatch} for the rules). */

@@ -71,7 +71,7 @@ export type AddInput =
     });
 
 /** Filters of search and getAll (see `ItemFilter`); times accept any `TimeInput`. */
-export type FilterInput = Omit<ItemFilter, 'cubeIds' | 'asOf' | 'knownAt' | 'createdFrom' | 'createdTo' | 'validFrom' | 'validTo'> & {
+export type FilterInput = Omit<ItemFilter, 'cubeIds' | 'asOf' | 'knownAt' | 'createdFrom' | 'createdTo' | 'validFrom' | 'validTo' | 'expiresAfter' | 'expiredBy'> & {
   createdFrom?: TimeInput;
   createdTo?: TimeInput;
   validFrom?: TimeInput;

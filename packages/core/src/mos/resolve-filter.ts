@@ -7,10 +7,20 @@ import { toOptionalIsoTime } from './to-iso-time.ts';
 export const AS_OF_STATUSES: MemoryStatus[] = ['active', 'invalidated', 'expired', 'merged', 'archived'];
 
 /**
- * Turns a caller's filter into the store filter: normalises times, scopes to the cubes, and
- * applies the default statuses (`active`, or {@link AS_OF_STATUSES} when travelling in time).
+ * Turns a caller's filter into the store filter: normalises times, scopes to the cubes, applies
+ * the default statuses (`active`, or {@link AS_OF_STATUSES} when travelling in time) and TTL: when
+ * the statuses asked for leave out `expired`, items past their `expiresAt` at the query's system
+ * time (`knownAt`, else `now`) are left out too (`expiresAfter`), swept or not, pinned ones excepted.
  */
-export function resolveFilter(options: { filter: FilterInput | undefined; cubeIds: string[]; asOf: string | undefined; knownAt?: string | undefined; field: string }): ItemFilter & { cubeIds: string[] } {
+export function resolveFilter(options: {
+  filter: FilterInput | undefined;
+  cubeIds: string[];
+  asOf: string | undefined;
+  knownAt?: string | undefined;
+  /** The current time (ISO): the TTL instant of queries without `knownAt`. */
+  now: string;
+  field: string;
+}): ItemFilter & { cubeIds: string[] } {
   const { filter = {}, field } = options;
   const { createdFrom, createdTo, validFrom, validTo, ...rest } = filter;
   const resolved: ItemFilter & { cubeIds: string[] } = { ...rest, cubeIds: options.cubeIds };
@@ -26,5 +36,6 @@ export function resolveFilter(options: { filter: FilterInput | undefined; cubeId
   if (options.asOf !== undefined) resolved.asOf = options.asOf;
   if (options.knownAt !== undefined) resolved.knownAt = options.knownAt;
   resolved.statuses ??= options.asOf === undefined && options.knownAt === undefined ? ['active'] : AS_OF_STATUSES;
+  if (!resolved.statuses.includes('expired')) resolved.expiresAfter = options.knownAt ?? options.now;
   return resolved;
 }

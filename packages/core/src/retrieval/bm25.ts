@@ -21,7 +21,7 @@ export function bm25Idf(docCount: number, df: number): number {
  * statistics over the filtered items, and the store scores with the shared formula, so every
  * backend ranks the same way.
  */
-export async function keywordSearch(options: { graph: GraphStore; query: string; filter: ItemFilter; limit: number; params?: Bm25Params }): Promise<ScoredId[]> {
+export async function keywordSearch(options: { graph: Pick<GraphStore, 'keywordStats' | 'keywordSearch'>; query: string; filter: ItemFilter; limit: number; params?: Bm25Params }): Promise<ScoredId[]> {
   const params = options.params ?? DEFAULT_BM25;
   const terms = [...new Set(tokenize(options.query))];
   if (terms.length === 0) return [];

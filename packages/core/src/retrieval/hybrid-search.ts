@@ -1,4 +1,4 @@
-import type { EdgeType, Embedder, GraphStore, ItemFilter, MemoryItem, SearchHit, SignalWeights, VectorStore } from '../spec/index.ts';
+import type { EdgeType, Embedder, GraphStore, ItemFilter, MemoryItem, ScoredId, SearchHit, SignalWeights, VectorStore } from '../spec/index.ts';
 import { matchesFilter } from '../storage/item-filter/matches-filter.ts';
 import { keywordSearch, type Bm25Params } from './bm25.ts';
 import { compareScored, reciprocalRankFusion, roundScore, type FusedEntry } from './reciprocal-rank-fusion.ts';
@@ -42,10 +42,18 @@ export const DEFAULT_HYBRID_CONFIG: HybridSearchConfig = {
 /** Default vector weight for a `lexical` embedder (it mostly repeats what BM25 already knows). */
 export const LEXICAL_VECTOR_WEIGHT = 0.2;
 
+/** The graph-store reads hybrid search makes (a live store, or a snapshot index for time travel). */
+export type SearchGraph = Pick<GraphStore, 'keywordStats' | 'keywordSearch' | 'neighbors' | 'listEdges' | 'getItems'>;
+
+/** The vector-store read hybrid search makes. */
+export interface SearchVectors {
+  query(request: { space: Embedder; vector: number[]; topK: number; cubeIds: string[] }): Promise<ScoredId[]>;
+}
+
 /** Inputs of one hybrid search (already validated and scoped by the MOS). */
 export interface HybridSearchRequest {
-  graph: GraphStore;
-  vector: VectorStore;
+  graph: SearchGraph;
+  vector: SearchVectors | VectorStore;
   embedder: Embedder;
   query: string;
   /** Full filter, cubeIds and statuses included. */

@@ -4,6 +4,7 @@ import { assertEmbedder, nowIso, type MosRuntime } from '../mos/mos-runtime.ts';
 import { resolveFilter } from '../mos/resolve-filter.ts';
 import type { SearchResult, SignalWeights } from '../spec/index.ts';
 import { hybridSearch, type HybridSearchConfig } from './hybrid-search.ts';
+import { searchKnownAt } from './known-at.ts';
 
 /** Hybrid search over the cubes the actor may read. */
 export class SearchService {
@@ -19,11 +20,16 @@ export class SearchService {
   ): Promise<SearchResult> {
     const cubes = await scope.listable(input.cubeIds, input.filter?.statuses);
     for (const cube of cubes) assertEmbedder(this.#rt, cube);
-    const filter = resolveFilter({ filter: input.filter, cubeIds: cubes.map((c) => c.id), asOf: input.asOf, knownAt: input.knownAt, field: 'search.filter' });
+    const filter = resolveFilter({ filter: input.filter, cubeIds: cubes.map((c) => c.id), asOf: input.asOf, knownAt: input.knownAt, now: nowIso(this.#rt), field: 'search.filter' });
     const base = this.#rt.searchConfig;
     const config: HybridSearchConfig = input.weights ? { ...base, weights: { ...base.weights, ...input.weights } } : base;
     const { graph, vector, embedder } = this.#rt.ctx;
-    const result = await hybridSearch({ graph, vector, embedder, query: input.query, filter, topK: input.topK, config });
+    const request = { embedder, query: input.query, topK: input.topK, config };
+    // knownAt: answered from the versions known then (see retrieval/known-at.ts).
+    const result =
+      filter.knownAt !== undefined
+        ? await searchKnownAt({ ...request, graph, vector, filter: { ...filter, knownAt: filter.knownAt } })
+        : await hybridSearch({ ...request, graph, vector, filter });
     if (this.#rt.trackAccess && result.hits.length > 0) await graph.touch(result.hits.map((h) => h.item.id), nowIso(this.#rt));
     return result;
   }

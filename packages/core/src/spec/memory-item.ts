@@ -68,8 +68,13 @@ export interface MemoryItem {
   updatedAt: string;
   /** System time: when we stopped believing it (deleted/expired). */
   expiredAt?: string;
-  /** TTL: when the lifecycle sweep expires it. */
+  /**
+   * TTL: from this instant on the item is expired. Default reads leave it out as soon as the
+   * instant has passed (before any sweep); the lifecycle sweep then sets status `expired`.
+   */
   expiresAt?: string;
+  /** Pinned items are exempt from TTL: they never expire, whatever `expiresAt` says. */
+  pinned?: boolean;
   accessCount: number;
   lastAccessedAt?: string;
   importance: number;

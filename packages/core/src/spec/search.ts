@@ -25,15 +25,30 @@ export interface ItemFilter {
   /** validAt < this (ISO-8601). */
   validTo?: string;
   /**
-   * World-time travel: only items that were true at this instant (`validAt <= asOf < invalidAt`;
-   * a missing bound is open), judged with everything the system knows now.
+   * World-time travel: only items whose fact held at this instant
+   * (`(validAt ?? createdAt) <= asOf < invalidAt`; a missing `invalidAt` is open). An item without
+   * `validAt` counts as valid from when it was recorded, never "since forever".
    */
   asOf?: string;
   /**
-   * System-time travel: only items the system knew at this instant
-   * (`createdAt <= knownAt < expiredAt`; a missing `expiredAt` is open).
+   * System-time travel. In a store query this is a predicate on the item row as it is now
+   * (`createdAt <= knownAt < expiredAt`; a missing `expiredAt` is open). The MOS answers a caller's
+   * `knownAt` from version history instead (`GraphStore.listVersionsKnownAt`): each item as the
+   * version that was current at that instant, so text, status and validity are those of then.
    */
   knownAt?: string;
+  /**
+   * TTL: leaves out items whose `expiresAt` is at or before this instant, unless they are pinned
+   * (`pinned or expiresAt absent or expiresAt > expiresAfter`). The MOS sets it to the query's
+   * system time (now, or `knownAt`) whenever the statuses asked for do not include `expired`, so
+   * an item past its TTL counts as expired before the sweep has run.
+   */
+  expiresAfter?: string;
+  /**
+   * TTL, the other way round (what the lifecycle sweep looks for): only items past their TTL at
+   * this instant (`not pinned and expiresAt <= expiredBy`).
+   */
+  expiredBy?: string;
 }
 
 /** A search request, as the MOS receives it. */

@@ -221,10 +221,12 @@ export const VARIED_MEMORY_TYPES = ['long_term', 'working', 'user', 'event'] as 
 /**
  * Deterministic items varying every filterable field (cube, owner, session, type, status, tags,
  * metadata of every scalar type or missing, created/updated/valid/invalid/expired times with
- * deliberate ties), for property-style filter and ordering checks.
+ * deliberate ties, TTL and pinned flags), for property-style filter and ordering checks.
  */
 export function makeVariedItems(options: VariedItemsOptions): MemoryItem[] {
   const random = createRandom(options.seed ?? 7);
+  // TTL fields draw from their own sequence, so adding them left every other field as it was.
+  const ttlRandom = createRandom((options.seed ?? 7) + 1_000);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
   const maybe = <T>(probability: number, value: () => T): T | undefined => (random() < probability ? value() : undefined);
   const items: MemoryItem[] = [];
@@ -266,6 +268,9 @@ export function makeVariedItems(options: VariedItemsOptions): MemoryItem[] {
     if (invalidAt !== undefined) item.invalidAt = invalidAt;
     const expiredAt = maybe(0.25, () => isoAt(created + Math.floor(1 + random() * 10) * 3600));
     if (expiredAt !== undefined) item.expiredAt = expiredAt;
+    if (ttlRandom() < 0.4) item.expiresAt = isoAt(Math.floor(ttlRandom() * 20) * 3600);
+    const pinned = ttlRandom();
+    if (pinned < 0.3) item.pinned = pinned < 0.2;
     items.push(item);
   }
   return items;

@@ -82,6 +82,14 @@ function filterCases(cubes: string[], items: MemoryItem[]): ItemFilter[] {
     { ...scope, statuses: ['active'], asOf: hour(15), metadata: { flag: false }, tagsAll: ['beta'] },
     { ...scope, statuses: ['active', 'invalidated', 'expired', 'merged', 'archived'], asOf: hour(2) },
     { cubeIds: [c0, c2], validFrom: hour(-8), createdTo: hour(15), metadata: { rank: 1, note: null } },
+    { ...scope, expiresAfter: hour(-1) },
+    { ...scope, expiresAfter: hour(7) },
+    { ...scope, expiresAfter: hour(30) },
+    { ...scope, expiredBy: hour(-1) },
+    { ...scope, expiredBy: hour(9) },
+    { ...scope, statuses: ['active', 'invalidated'], expiredBy: hour(15) },
+    { ...scope, statuses: ['active'], expiresAfter: hour(10) },
+    { ...scope, statuses: ['active', 'archived'], expiresAfter: hour(12), asOf: hour(12) },
   ];
 }
 
@@ -92,6 +100,7 @@ function boundaryCases(scope: ItemFilter, items: MemoryItem[]): ItemFilter[] {
     for (const instant of [item.createdAt, item.validAt, item.invalidAt, item.expiredAt]) {
       if (instant !== undefined) cases.push({ ...scope, asOf: instant }, { ...scope, knownAt: instant });
     }
+    if (item.expiresAt !== undefined) cases.push({ ...scope, expiresAfter: item.expiresAt }, { ...scope, expiredBy: item.expiresAt });
     cases.push({ ...scope, createdFrom: item.createdAt }, { ...scope, createdTo: item.createdAt });
     if (item.validAt !== undefined) cases.push({ ...scope, validFrom: item.validAt }, { ...scope, validTo: item.validAt });
   }

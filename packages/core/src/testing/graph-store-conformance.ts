@@ -9,6 +9,7 @@ import { registerKeywordConformance } from './graph-store-conformance-keyword.ts
 import { registerNeighborConformance } from './graph-store-conformance-neighbors.ts';
 import { registerQueryConformance } from './graph-store-conformance-queries.ts';
 import { registerTimeTravelConformance } from './graph-store-conformance-time-travel.ts';
+import { registerTimeTravelConformance } from './graph-store-conformance-time-travel.ts';
 
 /** Options of {@link describeGraphStoreConformance}. */
 export interface GraphStoreConformanceOptions {
@@ -346,6 +347,7 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
     registerQueryConformance(ctx);
     registerKeywordConformance(ctx);
     registerNeighborConformance(ctx);
+    registerTimeTravelConformance(ctx);
     registerConcurrencyConformance(ctx);
     registerTimeTravelConformance(ctx);
   });

@@ -14,6 +14,7 @@ export {
 export { describeVectorStoreConformance, cosineSimilarity, type VectorStoreConformanceOptions } from './vector-store-conformance.ts';
 export { referenceKeywordSearch, referenceKeywordStats } from './graph-store-conformance-keyword.ts';
 export { referenceNeighbors } from './graph-store-conformance-neighbors.ts';
+export { referenceVersionsKnownAt } from './graph-store-conformance-time-travel.ts';
 export {
   FIXTURE_EPOCH,
   VARIED_MEMORY_TYPES,

@@ -20,6 +20,8 @@ export interface AddMemoriesOptions {
   metadata?: Record<string, MetadataValue>;
   /** TTL: ISO time when the items expire. */
   expiresAt?: string;
+  /** Exempt the items from TTL. */
+  pinned?: boolean;
 }
 
 /**
@@ -53,8 +55,11 @@ export async function addMemories(ctx: MemoryContext, options: AddMemoriesOption
       vectorSyncState: 'pending',
     };
     if (options.sessionId !== undefined) item.sessionId = options.sessionId;
-    if (draft.validAt !== undefined) item.validAt = draft.validAt;
+    // World time defaults to when it was said (the message's chat time), else when it was recorded:
+    // an item never counts as valid "since forever".
+    item.validAt = draft.validAt ?? draft.sources.find((source) => source.chatTime !== undefined)?.chatTime ?? at;
     if (options.expiresAt !== undefined) item.expiresAt = options.expiresAt;
+    if (options.pinned !== undefined) item.pinned = options.pinned;
     return item;
   });
   if (items.length === 0) return [];

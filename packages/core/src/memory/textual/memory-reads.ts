@@ -1,5 +1,6 @@
 import type { ActorScope } from '../../governance/actor-scope.ts';
-import type { MosRuntime } from '../../mos/mos-runtime.ts';
+import { nowIso, type MosRuntime } from '../../mos/mos-runtime.ts';
+import { listKnownAt } from '../../retrieval/known-at.ts';
 import { resolveFilter } from '../../mos/resolve-filter.ts';
 import type { FilterInput } from '../../mos/mos-inputs.ts';
 import type { MemoryItem, VersionRecord } from '../../spec/index.ts';
@@ -24,8 +25,11 @@ export class MemoryReads {
   ): Promise<{ items: MemoryItem[]; total: number }> {
     const { asOf, knownAt, ...rest } = input.filter;
     const cubes = await scope.listable(input.cubeIds, rest.statuses);
-    const filter = resolveFilter({ filter: rest, cubeIds: cubes.map((c) => c.id), field: 'getAll.filter', asOf, knownAt });
+    const filter = resolveFilter({ filter: rest, cubeIds: cubes.map((c) => c.id), field: 'getAll.filter', asOf, knownAt, now: nowIso(this.#rt) });
     const { graph } = this.#rt.ctx;
+    const page = { limit: input.limit, offset: input.offset, order: input.order, direction: input.direction };
+    // knownAt: answered from the versions known then (see retrieval/known-at.ts).
+    if (filter.knownAt !== undefined) return listKnownAt(graph, { ...page, filter: { ...filter, knownAt: filter.knownAt } });
     const [items, total] = await Promise.all([
       graph.listItems({ filter, limit: input.limit, offset: input.offset, order: input.order, direction: input.direction }),
       graph.countItems(filter),

@@ -1,3 +1,3 @@
-export { matchesFilter, validAsOf, knownAt } from './matches-filter.ts';
+export { matchesFilter, validAsOf, knownAt, unexpiredAt } from './matches-filter.ts';
 export { compareItems, compareStrings, type ItemOrder } from './compare-items.ts';
 export { validateItemFilter, isIsoTimestamp, isMetadataScalar } from './validate-item-filter.ts';

@@ -63,6 +63,7 @@ const cases: [string, ItemFilter, boolean][] = [
   ['knownAt before createdAt', { knownAt: isoAt(99) }, false],
   ['knownAt ignores world time (after invalidAt)', { knownAt: isoAt(250) }, true],
   ['knownAt at expiredAt', { knownAt: isoAt(300) }, false],
+  ['expiresAfter without expiresAt', { expiresAfter: isoAt(1e6) }, true],
   ['asOf and knownAt', { asOf: isoAt(60), knownAt: isoAt(150) }, true],
   ['all together', { cubeIds: ['c1'], statuses: ['archived'], tagsAll: ['a'], metadata: { rank: 2 }, asOf: isoAt(150), knownAt: isoAt(150) }, true],
 ];
@@ -72,14 +73,32 @@ describe('matchesFilter', () => {
     expect(matchesFilter(base, filter)).toBe(expected);
   });
 
-  it('excludes items without validAt when a valid bound is set, but not for asOf', () => {
+  it('excludes items without validAt when a valid bound is set; for asOf they hold from createdAt', () => {
     const { validAt: _drop, ...noValid } = base;
     expect(matchesFilter(noValid, { validFrom: isoAt(0) })).toBe(false);
     expect(matchesFilter(noValid, { validTo: isoAt(999) })).toBe(false);
-    expect(matchesFilter(noValid, { asOf: isoAt(-999) })).toBe(true);
+    expect(matchesFilter(noValid, { asOf: isoAt(-999) })).toBe(false);
+    expect(matchesFilter(noValid, { asOf: isoAt(99) })).toBe(false);
+    expect(matchesFilter(noValid, { asOf: isoAt(100) })).toBe(true);
     const { invalidAt: _i, expiredAt: _e, ...open } = noValid;
     expect(matchesFilter(open, { asOf: isoAt(99999), knownAt: isoAt(99999) })).toBe(true);
     expect(matchesFilter({ ...noValid, sessionId: undefined }, { sessionId: 's1' })).toBe(false);
+  });
+});
+
+describe('expiresAfter (TTL)', () => {
+  const ttl = { ...base, expiresAt: isoAt(400) };
+  it.each([
+    [isoAt(399), true],
+    [isoAt(400), false],
+    [isoAt(401), false],
+  ])('expiresAt 400, expiresAfter %s -> %s', (at, expected) => {
+    expect(matchesFilter(ttl, { expiresAfter: at })).toBe(expected);
+    expect(matchesFilter({ ...ttl, pinned: true }, { expiresAfter: at })).toBe(true);
+    expect(matchesFilter({ ...ttl, pinned: false }, { expiresAfter: at })).toBe(expected);
+    expect(matchesFilter(ttl, { expiredBy: at })).toBe(!expected);
+    expect(matchesFilter({ ...ttl, pinned: true }, { expiredBy: at })).toBe(false);
+    expect(matchesFilter(base, { expiredBy: at })).toBe(false);
   });
 });
 

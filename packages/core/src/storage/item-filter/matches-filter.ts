@@ -21,10 +21,12 @@ import type { ItemFilter } from '../../spec/search.ts';
  * - `createdFrom <= createdAt < createdTo` (each bound optional).
  * - `validFrom <= validAt < validTo` (each bound optional); when either bound is set, items without
  *   `validAt` are excluded.
- * - `asOf` T (world-time travel: what was true then): `(validAt absent or validAt <= T) and
- *   (invalidAt absent or invalidAt > T)`.
+ * - `asOf` T (world-time travel: what was true then): `(validAt, else createdAt) <= T and
+ *   (invalidAt absent or invalidAt > T)`: an item without `validAt` holds from when it was recorded.
  * - `knownAt` K (system-time travel: what the system knew then): `createdAt <= K and (expiredAt
- *   absent or expiredAt > K)`.
+ *   absent or expiredAt > K)` (a predicate on this row; the MOS answers knownAt from versions).
+ * - `expiresAfter` E (TTL): `pinned or expiresAt absent or expiresAt > E`.
+ * - `expiredBy` E (TTL, what the sweep looks for): `not pinned and expiresAt present and expiresAt <= E`.
  *
  * Timestamps are ISO-8601 UTC strings from `Date.prototype.toISOString()`, so they compare as
  * strings (code-unit order), which backends reproduce with binary string comparison.
@@ -52,12 +54,14 @@ export function matchesFilter(item: MemoryItem, filter: ItemFilter): boolean {
   }
   if (filter.asOf !== undefined && !validAsOf(item, filter.asOf)) return false;
   if (filter.knownAt !== undefined && !knownAt(item, filter.knownAt)) return false;
+  if (filter.expiresAfter !== undefined && !unexpiredAt(item, filter.expiresAfter)) return false;
+  if (filter.expiredBy !== undefined && unexpiredAt(item, filter.expiredBy)) return false;
   return true;
 }
 
-/** World time: true when the item's fact held at instant `asOf` (a missing bound is open). */
+/** World time: true when the item's fact held at instant `asOf` (from `validAt`, else `createdAt`; a missing `invalidAt` is open). */
 export function validAsOf(item: MemoryItem, asOf: string): boolean {
-  if (item.validAt !== undefined && !(item.validAt <= asOf)) return false;
+  if (!((item.validAt ?? item.createdAt) <= asOf)) return false;
   if (item.invalidAt !== undefined && !(item.invalidAt > asOf)) return false;
   return true;
 }
@@ -67,6 +71,11 @@ export function knownAt(item: MemoryItem, at: string): boolean {
   if (!(item.createdAt <= at)) return false;
   if (item.expiredAt !== undefined && !(item.expiredAt > at)) return false;
   return true;
+}
+
+/** TTL: true when the item has not expired by instant `at` (pinned items never expire). */
+export function unexpiredAt(item: MemoryItem, at: string): boolean {
+  return item.pinned === true || item.expiresAt === undefined || item.expiresAt > at;
 }
 
 function metadataMatches(metadata: Record<string, MetadataValue>, key: string, expected: MetadataValue): boolean {

@@ -11,7 +11,7 @@ export function isIsoTimestamp(value: unknown): value is string {
 
 const LIST_FIELDS = ['ids', 'cubeIds', 'statuses', 'memoryTypes', 'tagsAny', 'tagsAll'] as const;
 const STRING_FIELDS = ['ownerId', 'sessionId'] as const;
-const TIME_FIELDS = ['createdFrom', 'createdTo', 'validFrom', 'validTo', 'asOf', 'knownAt'] as const;
+const TIME_FIELDS = ['createdFrom', 'createdTo', 'validFrom', 'validTo', 'asOf', 'knownAt', 'expiresAfter', 'expiredBy'] as const;
 const KNOWN_FIELDS = new Set<string>([...LIST_FIELDS, ...STRING_FIELDS, ...TIME_FIELDS, 'metadata']);
 
 /**

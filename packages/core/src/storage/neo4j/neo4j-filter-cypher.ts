@@ -64,8 +64,11 @@ export function compileItemFilter(ns: string, filter: ItemFilter, options: Compi
   optional('createdTo', filter.createdTo, (x) => `${v}.createdAt < ${x}`);
   optional('validFrom', filter.validFrom, (x) => `${v}.validAt >= ${x}`);
   optional('validTo', filter.validTo, (x) => `${v}.validAt < ${x}`);
-  optional('asOf', filter.asOf, (x) => `(${v}.validAt IS NULL OR ${v}.validAt <= ${x}) AND (${v}.invalidAt IS NULL OR ${v}.invalidAt > ${x})`);
+  // An item without validAt holds from when it was recorded.
+  optional('asOf', filter.asOf, (x) => `coalesce(${v}.validAt, ${v}.createdAt) <= ${x} AND (${v}.invalidAt IS NULL OR ${v}.invalidAt > ${x})`);
   optional('knownAt', filter.knownAt, (x) => `${v}.createdAt <= ${x} AND (${v}.expiredAt IS NULL OR ${v}.expiredAt > ${x})`);
+  optional('expiresAfter', filter.expiresAfter, (x) => `(${v}.expiresAt IS NULL OR ${v}.expiresAt > ${x} OR ${v}.pinned = true)`);
+  optional('expiredBy', filter.expiredBy, (x) => `${v}.expiresAt <= ${x} AND coalesce(${v}.pinned, false) = false`);
   const empty = [filter.ids, filter.cubeIds, filter.statuses, filter.memoryTypes, filter.tagsAny].some((list) => list !== undefined && list.length === 0);
   return { where: clauses.join(' AND '), params, empty };
 }

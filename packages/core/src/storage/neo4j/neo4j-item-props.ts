@@ -81,6 +81,7 @@ export function itemProps(ns: string, item: MemoryItem, terms: readonly string[]
     embeddingModel: item.embeddingModel ?? null,
     vectorSyncState: item.vectorSyncState,
     payloadRef: item.payloadRef ?? null,
+    pinned: item.pinned ?? null,
     docLength: int(terms.length),
     kwText: keywordText(terms),
     kwScope: keywordScope(ns, item.cubeId, item.status),
@@ -92,7 +93,7 @@ export function itemProjection(variable: string): string {
   const fields = [
     'id', 'cubeId', 'ownerId', 'sessionId', 'kind', 'memoryType', 'text', 'key', 'tags', 'metadata', 'confidence', 'status',
     'version', 'sources', 'validAt', 'invalidAt', 'createdAt', 'updatedAt', 'expiredAt', 'expiresAt', 'accessCount',
-    'lastAccessedAt', 'importance', 'embeddingModel', 'vectorSyncState', 'payloadRef',
+    'lastAccessedAt', 'importance', 'embeddingModel', 'vectorSyncState', 'payloadRef', 'pinned',
   ];
   return `${variable} {${fields.map((field) => `.${field}`).join(', ')}}`;
 }
@@ -125,6 +126,7 @@ export function propsToItem(p: Props): MemoryItem {
     const value = p[key];
     if (value !== null && value !== undefined) item[key] = str(value);
   }
+  if (typeof p['pinned'] === 'boolean') item.pinned = p['pinned'];
   return item;
 }
 

@@ -5,6 +5,7 @@ import { compareStrings } from '../item-filter/compare-items.ts';
 import { validateItemFilter } from '../item-filter/validate-item-filter.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { compileItemFilter, matchItems } from './neo4j-filter-cypher.ts';
+import { dropIdleTtl } from './neo4j-ttl-scope.ts';
 import { scopeUid, termUid } from './neo4j-item-props.ts';
 import {
   KEYWORD_INDEX,
@@ -83,7 +84,7 @@ export async function keywordStats(conn: Neo4jConnection, query: { terms: string
   requireStrings(query.terms, 'terms');
   validateItemFilter(query.filter);
   const ns = conn.namespace;
-  const { filter } = query;
+  const filter = await dropIdleTtl(conn, query.filter);
   const distinct = [...new Set(query.terms)];
   const df: Record<string, number> = {};
   for (const term of distinct) df[term] = 0;
@@ -130,8 +131,9 @@ export async function keywordStats(conn: Neo4jConnection, query: { terms: string
  * BM25 top-`limit` over items matching the filter that contain a weighted term (score desc, id
  * asc): Lucene proposes at least `candidates` items, scored here exactly (see the module comment).
  */
-export async function keywordSearch(conn: Neo4jConnection, query: KeywordQuery, candidates = DEFAULT_KEYWORD_CANDIDATES): Promise<ScoredId[]> {
-  validateKeywordQuery(query);
+export async function keywordSearch(conn: Neo4jConnection, request: KeywordQuery, candidates = DEFAULT_KEYWORD_CANDIDATES): Promise<ScoredId[]> {
+  validateKeywordQuery(request);
+  const query = { ...request, filter: await dropIdleTtl(conn, request.filter) };
   const terms = Object.keys(query.weights);
   if (terms.length === 0 || query.limit === 0) return [];
   const ns = conn.namespace;

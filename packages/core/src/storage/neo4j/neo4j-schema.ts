@@ -76,6 +76,8 @@ export const SCHEMA_STATEMENTS: readonly SchemaStatement[] = [
   range('memos_memory_session', 'Memory', 'sessionId'),
   range('memos_memory_created', 'Memory', 'createdAt'),
   range('memos_memory_valid', 'Memory', 'validAt'),
+  range('memos_memory_expires', 'Memory', 'expiresAt'),
+  range('memos_version_cube_at', 'Version', 'cubeId', 'at'),
   range('memos_version_item', 'Version', 'itemUid'),
   range('memos_version_cube', 'Version', 'cubeId'),
   range('memos_audit_ns_at', 'Audit', 'ns', 'at'),

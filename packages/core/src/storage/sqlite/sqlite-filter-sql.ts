@@ -88,12 +88,22 @@ export function compileItemFilter(filter: ItemFilter, options: CompileFilterOpti
   compare('valid_at', '>=', filter.validFrom);
   compare('valid_at', '<', filter.validTo);
   if (filter.asOf !== undefined) {
-    clauses.push(`(${alias}.valid_at is null or ${alias}.valid_at <= ?) and (${alias}.invalid_at is null or ${alias}.invalid_at > ?)`);
+    // An item without validAt holds from when it was recorded.
+    clauses.push(`coalesce(${alias}.valid_at, ${alias}.created_at) <= ? and (${alias}.invalid_at is null or ${alias}.invalid_at > ?)`);
     params.push(filter.asOf, filter.asOf);
   }
   if (filter.knownAt !== undefined) {
     clauses.push(`${col('created_at')} <= ? and (${alias}.expired_at is null or ${alias}.expired_at > ?)`);
     params.push(filter.knownAt, filter.knownAt);
+  }
+  if (filter.expiresAfter !== undefined) {
+    clauses.push(`${alias}.expires_at is null or ${alias}.expires_at > ? or ${alias}.pinned = 1`);
+    params.push(filter.expiresAfter);
+  }
+  if (filter.expiredBy !== undefined) {
+    // `expires_at is not null` lets SQLite use the partial index memory_expires.
+    clauses.push(`${alias}.expires_at is not null and ${alias}.expires_at <= ? and coalesce(${alias}.pinned, 0) = 0`);
+    params.push(filter.expiredBy);
   }
   return { sql: clauses.length === 0 ? '1' : clauses.map((clause) => `(${clause})`).join(' and '), params };
 }

@@ -20,7 +20,7 @@ const WRITE_COLUMNS = [
   'id', 'cube_id', 'owner_id', 'session_id', 'kind', 'memory_type', 'text', 'key', 'tags', 'metadata',
   'confidence', 'status', 'version', 'sources', 'valid_at', 'invalid_at', 'created_at', 'updated_at',
   'expired_at', 'expires_at', 'access_count', 'last_accessed_at', 'importance', 'embedding_model',
-  'vector_sync_state', 'payload_ref', 'doc_length',
+  'vector_sync_state', 'payload_ref', 'pinned', 'doc_length',
 ] as const;
 
 /** `select` list of every item column of `memory` aliased `alias`. */
@@ -41,7 +41,8 @@ export function itemParams(item: MemoryItem, docLength: number): SQLInputValue[]
     JSON.stringify(item.tags), JSON.stringify(item.metadata), item.confidence, item.status, item.version,
     JSON.stringify(item.sources), item.validAt ?? null, item.invalidAt ?? null, item.createdAt, item.updatedAt,
     item.expiredAt ?? null, item.expiresAt ?? null, item.accessCount, item.lastAccessedAt ?? null, item.importance,
-    item.embeddingModel ?? null, item.vectorSyncState, item.payloadRef ?? null, docLength,
+    item.embeddingModel ?? null, item.vectorSyncState, item.payloadRef ?? null,
+    item.pinned === undefined ? null : item.pinned ? 1 : 0, docLength,
   ];
 }
 
@@ -75,6 +76,8 @@ export function rowToItem(row: Row): MemoryItem {
   setOptional(item, 'lastAccessedAt', row['last_accessed_at']);
   setOptional(item, 'embeddingModel', row['embedding_model']);
   setOptional(item, 'payloadRef', row['payload_ref']);
+  const pinned = row['pinned'];
+  if (pinned !== null && pinned !== undefined) item.pinned = Number(pinned) === 1;
   return item;
 }
 

@@ -6,6 +6,7 @@ import { compareStrings } from '../item-filter/compare-items.ts';
 import { validateItemFilter } from '../item-filter/validate-item-filter.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import { compileItemFilter, inJsonList } from './sqlite-filter-sql.ts';
+import { dropIdleTtl } from './sqlite-ttl-scope.ts';
 
 /*
  * Keyword index: `postings (term, ck, item_rid, tf, doc_length, status)`, clustered on
@@ -26,7 +27,7 @@ interface PostingsScope {
   empty: boolean;
 }
 
-const FAST_FIELDS = new Set(['cubeIds', 'statuses']);
+const FAST_FIELDS = new Set(['cubeIds', 'statuses', 'expiresAfter']);
 
 function postingsScope(conn: SqliteConnection, filter: ItemFilter): PostingsScope {
   const fields = Object.entries(filter).filter(([, value]) => value !== undefined).map(([key]) => key);
@@ -49,13 +50,26 @@ function postingsScope(conn: SqliteConnection, filter: ItemFilter): PostingsScop
     clauses.push(filter.statuses.length === 1 ? 'p.status = ?' : inJsonList('p.status'));
     params.push(filter.statuses.length === 1 ? (filter.statuses[0] as string) : JSON.stringify(filter.statuses));
   }
+  if (filter.expiresAfter !== undefined) {
+    // TTL: the items past their TTL are few (the sweep expires them), found through `memory_expires`.
+    const cubes = filter.cubeIds === undefined ? '' : ` and ${inJsonList('cube_id')}`;
+    const expired = conn
+      .statement(`select rid from memory where expires_at is not null and expires_at <= ? and coalesce(pinned, 0) = 0${cubes}`)
+      .all(filter.expiresAfter, ...(filter.cubeIds === undefined ? [] : [JSON.stringify(filter.cubeIds)]))
+      .map((row) => Number(row['rid']));
+    if (expired.length > 0) {
+      clauses.push(`p.item_rid not in (select value from json_each(?))`);
+      params.push(JSON.stringify(expired));
+    }
+  }
   return { join: '', where: clauses.length === 0 ? '1' : clauses.join(' and '), params, empty: false };
 }
 
 /** Corpus statistics (document count, total length, document frequencies) over the filter. */
-export function keywordStats(conn: SqliteConnection, query: { terms: string[]; filter: ItemFilter }): KeywordStats {
-  validateTerms(query.terms, 'terms');
-  validateItemFilter(query.filter);
+export function keywordStats(conn: SqliteConnection, request: { terms: string[]; filter: ItemFilter }): KeywordStats {
+  validateTerms(request.terms, 'terms');
+  validateItemFilter(request.filter);
+  const query = { ...request, filter: dropIdleTtl(conn, request.filter) };
   const where = compileItemFilter(query.filter);
   const totals = conn
     .statement(`select count(*) as n, coalesce(sum(m.doc_length), 0) as total from memory m where ${where.sql}`)
@@ -76,8 +90,9 @@ export function keywordStats(conn: SqliteConnection, query: { terms: string[]; f
 }
 
 /** BM25 top-`limit` over items matching the filter that contain a weighted term (score desc, id asc). */
-export function keywordSearch(conn: SqliteConnection, query: KeywordQuery): ScoredId[] {
-  validateKeywordQuery(query);
+export function keywordSearch(conn: SqliteConnection, request: KeywordQuery): ScoredId[] {
+  validateKeywordQuery(request);
+  const query = { ...request, filter: dropIdleTtl(conn, request.filter) };
   const terms = Object.keys(query.weights);
   if (terms.length === 0 || query.limit === 0) return [];
   const scope = postingsScope(conn, query.filter);

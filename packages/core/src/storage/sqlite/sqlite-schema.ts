@@ -134,6 +134,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       create index vector_records_cube on vector_records (space, cube_id);
     `,
   },
+  {
+    version: 2,
+    description: 'pinned items (exempt from TTL); TTL and system-time travel indexes',
+    // `pinned`: NULL = absent, 0 = false, 1 = true (round-trips the item header exactly). Applied
+    // once per file (schema_version), so the ALTER never runs twice on an existing database.
+    sql: `
+      alter table memory add column pinned integer;
+      create index memory_expires on memory (cube_id, status, expires_at) where expires_at is not null;
+      create index versions_cube_at on versions (cube_id, at);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -113,6 +113,7 @@ export function validateMemoryItem(value: unknown, field = 'item'): asserts valu
   for (const key of ['validAt', 'invalidAt', 'expiredAt', 'expiresAt', 'lastAccessedAt'] as const) {
     if (item[key] !== undefined) timestamp(item[key], `${field}.${key}`);
   }
+  if (item['pinned'] !== undefined && typeof item['pinned'] !== 'boolean') throw new ValidationError(`${field}.pinned`, 'must be a boolean');
 }
 
 function record(value: unknown, field: string): Record<string, unknown> {

@@ -87,7 +87,8 @@ if (old) {
     const npm = npmCommand();
     const install = spawnSync(
       npm.cmd,
-      npm.pre.concat(['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--loglevel=error', PACKAGE]),
+      // node@24 puts the binary in place with its own install script, so scripts must run here.
+      npm.pre.concat(['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--loglevel=error', '--ignore-scripts=false', PACKAGE]),
       // Output kept back (shown only on failure): the command's own output stays clean.
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: cleanNpmEnv(process.env) },
     );
@@ -120,15 +121,14 @@ child.on('exit', (code, signal) => {
 });
 
 /**
- * The environment for the nested `npm install`: without the npm_config_* settings of the outer npm run
- * (workspace, prefix or node-version settings of this project must not apply to .node/).
+ * The environment for the nested `npm install`: the outer npm run's settings that would redirect or limit it
+ * (prefix, workspaces, global, save/omit/ignore-scripts flags) are dropped; network settings (registry, proxy,
+ * certificates, retries) are kept.
  * @param {NodeJS.ProcessEnv} source
  */
 function cleanNpmEnv(source) {
+  const drop = /^npm_config_(prefix|local_prefix|global|location|workspaces?|include_workspace_root|dry_run|package_lock(_only)?|save.*|omit|include|production|only|ignore_scripts|engine_strict)$/i;
   const out = {};
-  for (const key of Object.keys(source)) {
-    if (/^npm_config_/i.test(key) && !/^npm_config_(registry|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|strict_ssl|cafile|ca)$/i.test(key)) continue;
-    out[key] = source[key];
-  }
+  for (const key of Object.keys(source)) if (!drop.test(key)) out[key] = source[key];
   return out;
 }

@@ -20,55 +20,79 @@ const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const VITEST = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 const BROWSER_TEST = 'test/nextjs-chat.test.ts';
 
-for (const bin of [TSC, VITEST]) {
-  if (!fs.existsSync(bin)) {
-    process.stderr.write(`[test] ${path.relative(ROOT, bin)} is missing: run \`npm install\` first\n`);
-    process.exit(1);
-  }
+/**
+ * @typedef {object} Pass
+ * @property {string} name
+ * @property {string[]} args  arguments of `node` (the running Node runs every pass)
+ * @property {Record<string, string>} [env]
+ */
+
+/** The passes of `npm test` (extra arguments go to the main vitest pass and drop the browser pass). @param {string[]} extra */
+export function testPasses(extra) {
+  /** @type {Pass[]} */
+  const passes = [
+    { name: 'typecheck', args: [TSC, '-p', 'tsconfig.check.json'] },
+    { name: 'vitest', args: [VITEST, 'run', '--exclude', BROWSER_TEST, ...extra] },
+  ];
+  if (extra.length === 0) passes.push({ name: 'browser (Next.js)', args: [VITEST, 'run', BROWSER_TEST], env: { MEMOS_SKIP_SERVICES: '1' } });
+  return passes;
 }
 
-const extra = process.argv.slice(2);
-/** @type {Array<{ name: string, args: string[], env?: Record<string, string> }>} */
-const passes = [
-  { name: 'typecheck', args: [TSC, '-p', 'tsconfig.check.json'] },
-  { name: 'vitest', args: [VITEST, 'run', '--exclude', BROWSER_TEST, ...extra] },
-];
-if (extra.length === 0) passes.push({ name: 'browser (Next.js)', args: [VITEST, 'run', BROWSER_TEST], env: { MEMOS_SKIP_SERVICES: '1' } });
-
-/** @type {import('node:child_process').ChildProcess | null} */
-let current = null;
-let interrupted = false;
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.on(signal, () => {
+/**
+ * Runs every pass in order, whatever the earlier ones returned; prints one summary line.
+ * @param {Pass[]} passes @param {{ log?: (line: string) => void }} [opts]
+ * @returns {Promise<{ failed: string[], code: number }>} code 0 only when every pass exited 0
+ */
+export async function runPasses(passes, opts = {}) {
+  const log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
+  /** @type {import('node:child_process').ChildProcess | null} */
+  let current = null;
+  let interrupted = false;
+  /** @param {NodeJS.Signals} signal */
+  const onSignal = (signal) => {
     interrupted = true;
     current?.kill(signal);
-  });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  /** @type {string[]} */
+  const results = [];
+  /** @type {string[]} */
+  const failed = [];
+  try {
+    for (const pass of passes) {
+      if (interrupted) break;
+      const t0 = Date.now();
+      log(`\n[test] ${pass.name}: ${pass.args.map((a) => path.relative(ROOT, a) || a).join(' ')}`);
+      const code = await new Promise((resolve) => {
+        const child = spawn(process.execPath, pass.args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...pass.env } });
+        current = child;
+        child.on('error', (e) => {
+          log(`[test] ${pass.name}: could not start (${e.message})`);
+          resolve(1);
+        });
+        child.on('exit', (c, signal) => resolve(signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : (c ?? 1)));
+      });
+      const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+      if (code !== 0) failed.push(pass.name);
+      results.push(`${pass.name} ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${seconds} s`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (interrupted) failed.push('interrupted');
+  log(`\n[test] ${results.join(' | ')}${interrupted ? ' | interrupted' : ''}`);
+  return { failed, code: failed.length > 0 ? 1 : 0 };
 }
 
-/** @param {{ name: string, args: string[], env?: Record<string, string> }} pass @returns {Promise<number>} */
-function runPass(pass) {
-  return new Promise((resolve) => {
-    process.stderr.write(`\n[test] ${pass.name}: ${pass.args.map((a) => path.relative(ROOT, a) || a).join(' ')}\n`);
-    const child = spawn(process.execPath, pass.args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...pass.env } });
-    current = child;
-    child.on('error', (e) => {
-      process.stderr.write(`[test] ${pass.name}: could not start (${e.message})\n`);
-      resolve(1);
-    });
-    child.on('exit', (code, signal) => resolve(signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : (code ?? 1)));
-  });
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const bin of [TSC, VITEST]) {
+    if (!fs.existsSync(bin)) {
+      process.stderr.write(`[test] ${path.relative(ROOT, bin)} is missing: run \`npm install\` first\n`);
+      process.exit(1);
+    }
+  }
+  const { code } = await runPasses(testPasses(process.argv.slice(2)));
+  process.exit(code);
 }
-
-/** @type {string[]} */
-const results = [];
-let failed = 0;
-for (const pass of passes) {
-  if (interrupted) break;
-  const t0 = Date.now();
-  const code = await runPass(pass);
-  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-  if (code !== 0) failed++;
-  results.push(`${pass.name} ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${seconds} s`);
-}
-process.stderr.write(`\n[test] ${results.join(' | ')}${interrupted ? ' | interrupted' : ''}\n`);
-process.exit(failed > 0 || interrupted ? 1 : 0);

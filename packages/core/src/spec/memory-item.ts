@@ -83,6 +83,19 @@ export interface MemoryItem {
   vectorSyncState: VectorSyncState;
   /** Payload reference for activation (KV cache file) or parametric (LoRA adapter file) items. */
   payloadRef?: string;
+  /**
+   * Governance: what the redaction step masked before the item was stored (kind and number of
+   * matches per kind, never the original values). Absent when nothing was masked.
+   */
+  redactions?: RedactionMark[];
+}
+
+/** One kind of masked value in an item (see `MemoryItem.redactions`). */
+export interface RedactionMark {
+  /** `email`, `phone`, `card` for the default redactor; custom redactors name their own kinds. */
+  kind: 'email' | 'phone' | 'card' | (string & {});
+  /** How many values of this kind were masked (>= 1). */
+  count: number;
 }
 
 /** Typed relations between items (ARCHITECTURE §4). */
@@ -128,5 +141,9 @@ export interface AuditRecord {
   action: string;
   cubeId?: string;
   itemId?: string;
+  /** Further items the call touched (e.g. the hits of a search in this cube), ids only. */
+  itemIds?: string[];
+  /** Number of results the call returned (reads) or things it changed/removed (writes, forget). */
+  resultCount?: number;
   details?: Record<string, MetadataValue>;
 }

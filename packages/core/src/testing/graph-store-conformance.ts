@@ -9,7 +9,7 @@ import { registerKeywordConformance } from './graph-store-conformance-keyword.ts
 import { registerNeighborConformance } from './graph-store-conformance-neighbors.ts';
 import { registerQueryConformance } from './graph-store-conformance-queries.ts';
 import { registerTimeTravelConformance } from './graph-store-conformance-time-travel.ts';
-import { registerTimeTravelConformance } from './graph-store-conformance-time-travel.ts';
+import { registerGovernanceConformance } from './graph-store-conformance-governance.ts';
 
 /** Options of {@link describeGraphStoreConformance}. */
 export interface GraphStoreConformanceOptions {
@@ -284,7 +284,8 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
       expect(await store.countItems({ cubeIds: [a] })).toBe(0);
       expect(await store.listEdges({ cubeIds: [a] })).toStrictEqual([]);
       expect(await store.listVersions({ cubeId: a1.cubeId, itemId: a1.id })).toStrictEqual([]);
-      expect(await store.listAudit({ cubeId: a })).toStrictEqual([]);
+      // Audit records are append-only: deleting the cube keeps them.
+      expect(await store.listAudit({ cubeId: a })).toHaveLength(1);
       expect(await store.keywordStats({ terms: ['shared'], filter: { cubeIds: [a, b] } })).toStrictEqual({ docCount: 1, totalLength: 1, df: { shared: 1 } });
       expect(await store.getCube(b)).toStrictEqual(cubeB);
       expect(await store.listEdges({ cubeIds: [b] })).toHaveLength(1);
@@ -335,6 +336,12 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
         store.listVersions({ cubeId: 'x', itemId: 'x' }),
         store.listEdges({ cubeIds: ['x'] }),
         store.listAudit({}),
+        store.forgetItems({ cubeId: 'x', ids: ['x'] }),
+        store.purgeUser({ userId: 'x' }),
+        store.compact(),
+        store.recordDump({ dir: '/x', cubeId: 'x', at: isoAt(0) }),
+        store.listDumps({}),
+        store.removeDumps(['/x']),
         store.keywordStats({ terms: ['x'], filter }),
         store.keywordSearch({ weights: { x: 1 }, k1: 1.2, b: 0.75, avgDocLength: 1, filter, limit: 1 }),
         store.neighbors({ ids: ['x'], types: ['RELATE_TO'], hops: 1, filter, limit: 1 }),
@@ -347,8 +354,8 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
     registerQueryConformance(ctx);
     registerKeywordConformance(ctx);
     registerNeighborConformance(ctx);
-    registerTimeTravelConformance(ctx);
     registerConcurrencyConformance(ctx);
     registerTimeTravelConformance(ctx);
+    registerGovernanceConformance(ctx);
   });
 }

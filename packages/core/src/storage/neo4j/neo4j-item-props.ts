@@ -8,6 +8,7 @@ import type {
   MemorySource,
   MemoryStatus,
   MetadataValue,
+  RedactionMark,
   VectorSyncState,
   VersionAction,
   VersionRecord,
@@ -82,6 +83,7 @@ export function itemProps(ns: string, item: MemoryItem, terms: readonly string[]
     vectorSyncState: item.vectorSyncState,
     payloadRef: item.payloadRef ?? null,
     pinned: item.pinned ?? null,
+    redactions: item.redactions === undefined ? null : JSON.stringify(item.redactions),
     docLength: int(terms.length),
     kwText: keywordText(terms),
     kwScope: keywordScope(ns, item.cubeId, item.status),
@@ -93,7 +95,7 @@ export function itemProjection(variable: string): string {
   const fields = [
     'id', 'cubeId', 'ownerId', 'sessionId', 'kind', 'memoryType', 'text', 'key', 'tags', 'metadata', 'confidence', 'status',
     'version', 'sources', 'validAt', 'invalidAt', 'createdAt', 'updatedAt', 'expiredAt', 'expiresAt', 'accessCount',
-    'lastAccessedAt', 'importance', 'embeddingModel', 'vectorSyncState', 'payloadRef', 'pinned',
+    'lastAccessedAt', 'importance', 'embeddingModel', 'vectorSyncState', 'payloadRef', 'pinned', 'redactions',
   ];
   return `${variable} {${fields.map((field) => `.${field}`).join(', ')}}`;
 }
@@ -127,6 +129,7 @@ export function propsToItem(p: Props): MemoryItem {
     if (value !== null && value !== undefined) item[key] = str(value);
   }
   if (typeof p['pinned'] === 'boolean') item.pinned = p['pinned'];
+  if (typeof p['redactions'] === 'string') item.redactions = JSON.parse(p['redactions']) as RedactionMark[];
   return item;
 }
 
@@ -185,6 +188,8 @@ export function auditProps(ns: string, a: AuditRecord): Props {
     action: a.action,
     cubeId: a.cubeId ?? null,
     itemId: a.itemId ?? null,
+    itemIds: a.itemIds === undefined ? null : [...a.itemIds],
+    resultCount: a.resultCount ?? null,
     details: a.details === undefined ? null : JSON.stringify(a.details),
   };
 }
@@ -194,6 +199,8 @@ export function propsToAudit(p: Props): AuditRecord {
   const record: AuditRecord = { id: str(p['id']), at: str(p['at']), actor: str(p['actor']), action: str(p['action']) };
   if (p['cubeId'] !== null && p['cubeId'] !== undefined) record.cubeId = str(p['cubeId']);
   if (p['itemId'] !== null && p['itemId'] !== undefined) record.itemId = str(p['itemId']);
+  if (Array.isArray(p['itemIds'])) record.itemIds = (p['itemIds'] as unknown[]).map(str);
+  if (p['resultCount'] !== null && p['resultCount'] !== undefined) record.resultCount = Number(p['resultCount']);
   if (p['details'] !== null && p['details'] !== undefined) record.details = JSON.parse(str(p['details'])) as Record<string, MetadataValue>;
   return record;
 }

@@ -16,7 +16,9 @@ import { KEYWORD_INDEX } from './neo4j-keyword-text.ts';
  *   analyzer); counters `:Term {uid, ns, cubeId, status, term, df}` per term and (namespace, cube,
  *   status) partition and `:KeywordScope {uid: ns:status:cubeId, docCount, totalLength}` per partition.
  * - `:Version {uid: ns:itemId#version}` linked `(:MemoryNode)-[:HAS_VERSION]->(:Version)`;
- *   `:Audit {uid: ns:id}`; `:User {uid}`; `:Cube {uid}` (records as JSON in `record`).
+ *   `:Audit {uid: ns:id}` (append-only; `itemIds` list, `resultCount`); `:User {uid}`; `:Cube {uid}`
+ *   (records as JSON in `record`; `deleting` while deleteCube runs, `lockedAt` from writes into it);
+ *   `:Dump {uid, ns, dir, cubeId, at}` (dump directories the runtime wrote).
  * - `:MemoryVector {uid: ns:space:id}` (one per item and embedder space, only with `vectorIndex`) and
  *   `:MemoryVectorSpace {name}` (one per space, shared by every namespace).
  * Relationships: one type per EDGE_TYPES entry, `{cubeId, weight, createdAt}`; plus `HAS_VERSION`
@@ -68,6 +70,7 @@ export const SCHEMA_STATEMENTS: readonly SchemaStatement[] = [
   unique('memos_vector_space_name', 'MemoryVectorSpace', 'name'),
   unique('memos_term_uid', 'Term', 'uid'),
   unique('memos_keyword_scope_uid', 'KeywordScope', 'uid'),
+  unique('memos_dump_uid', 'Dump', 'uid'),
   range('memos_memory_cube', 'Memory', 'cubeId'),
   range('memos_memory_cube_status', 'Memory', 'cubeId', 'status'),
   range('memos_memory_owner', 'Memory', 'ownerId'),
@@ -83,6 +86,8 @@ export const SCHEMA_STATEMENTS: readonly SchemaStatement[] = [
   range('memos_audit_ns_at', 'Audit', 'ns', 'at'),
   range('memos_audit_cube', 'Audit', 'cubeId'),
   range('memos_audit_item', 'Audit', 'itemId'),
+  range('memos_audit_actor', 'Audit', 'actor'),
+  range('memos_dump_ns', 'Dump', 'ns'),
   range('memos_user_ns', 'User', 'ns'),
   range('memos_cube_ns', 'Cube', 'ns'),
   range('memos_vector_cube', 'MemoryVector', 'cubeId'),

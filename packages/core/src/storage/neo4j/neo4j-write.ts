@@ -5,6 +5,7 @@ import type { Neo4jConnection } from './neo4j-connection.ts';
 import { auditProps, itemProps, scopeUid, termUid, uid, versionProps } from './neo4j-item-props.ts';
 import { encodeTerm, termCounts } from './neo4j-keyword-text.ts';
 import { duplicateAudit, duplicateVersion, versionMismatch } from '../validation/write-conflicts.ts';
+import { lockCubesForWrite, markCubeDeleting } from './neo4j-cube-lock.ts';
 
 /** Rows per `UNWIND` statement (bounds the size of one Bolt message and of one statement's state). */
 const UNWIND_CHUNK = 2000;
@@ -23,12 +24,12 @@ const LOCK_ITEMS =
 /** Replaces the items' properties (the full-text index follows in the same transaction). */
 const UPSERT_ITEMS = 'UNWIND $rows AS row MATCH (n:MemoryNode {uid: row.uid}) SET n = row.props, n:Memory';
 /** Adds the batch's changes to the per-partition document frequencies; a term no item holds any more goes. */
-const UPDATE_TERMS =
+export const UPDATE_TERMS =
   'UNWIND $rows AS d MERGE (t:Term {uid: d.uid}) ' +
   'ON CREATE SET t.ns = $ns, t.cubeId = d.cubeId, t.status = d.status, t.term = d.term, t.df = 0 ' +
   'SET t.df = t.df + d.delta WITH t WHERE t.df <= 0 DELETE t';
 /** Adds the batch's changes to the per-partition document counts and lengths. */
-const UPDATE_SCOPES =
+export const UPDATE_SCOPES =
   'UNWIND $rows AS d MERGE (s:KeywordScope {uid: d.uid}) ' +
   'ON CREATE SET s.ns = $ns, s.cubeId = d.cubeId, s.status = d.status, s.docCount = 0, s.totalLength = 0 ' +
   'SET s.docCount = s.docCount + d.count, s.totalLength = s.totalLength + d.length';
@@ -56,7 +57,7 @@ const FIND_AUDIT = 'UNWIND $rows AS a MATCH (x:Audit {uid: a.uid}) RETURN x.id A
 /** Append-only: an audit id already stored keeps its record (a concurrent duplicate fails on the `memos_audit_uid` constraint). */
 const INSERT_AUDIT = 'UNWIND $rows AS a CREATE (x:Audit) SET x = a';
 /** Deletes stub nodes (edge endpoints without an item) that lost their last relationship. */
-const DROP_STUBS = 'UNWIND $uids AS u MATCH (n:MemoryNode {uid: u}) WHERE NOT n:Memory AND NOT (n)--() DELETE n';
+export const DROP_STUBS = 'UNWIND $uids AS u MATCH (n:MemoryNode {uid: u}) WHERE NOT n:Memory AND NOT (n)--() DELETE n';
 
 /**
  * Applies a validated batch in one managed write transaction, in the order SQLite uses: items
@@ -97,6 +98,7 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
   if (items.length + removed.length + edgesByType.size + versions.length + audit.length === 0) return;
   // A uniqueness violation means a concurrent writer inserted the same version row / audit id.
   await conn.write('write', async (tx) => {
+    await lockCubesForWrite(tx, ns, batch.requireCubes);
     const run = async (cypher: string, rows: unknown[]) => {
       for (let i = 0; i < rows.length; i += UNWIND_CHUNK) await tx.run(cypher, { rows: rows.slice(i, i + UNWIND_CHUNK), ns });
     };
@@ -209,7 +211,6 @@ const DELETE_CUBE_STEPS: readonly string[] = [
   'MATCH (n:MemoryNode)-[:HAS_VERSION]->(x:Version) WHERE x.cubeId = $cubeId AND x.ns = $ns ' +
     'WITH n.uid AS owner, x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted, collect(owner) AS ends',
   'MATCH (x:Version) WHERE x.cubeId = $cubeId AND x.ns = $ns WITH x LIMIT $limit DETACH DELETE x RETURN count(*) AS deleted',
-  'MATCH (a:Audit) WHERE a.cubeId = $cubeId AND a.ns = $ns WITH a LIMIT $limit DELETE a RETURN count(*) AS deleted',
   'MATCH (t:Term) WHERE t.cubeId = $cubeId AND t.ns = $ns WITH t LIMIT $limit DELETE t RETURN count(*) AS deleted',
   'MATCH (s:KeywordScope) WHERE s.cubeId = $cubeId AND s.ns = $ns DELETE s RETURN count(*) AS deleted',
   'MATCH (m:Memory) WHERE m.cubeId = $cubeId AND m.ns = $ns AND NOT (m)--() WITH m LIMIT $limit DELETE m RETURN count(*) AS deleted',
@@ -221,12 +222,15 @@ const DELETE_CUBE_STEPS: readonly string[] = [
 
 /**
  * Removes a cube and everything in it: its edges (stub endpoints left without relationships too),
- * versions, audit records, keyword terms and counters, items and the cube record. Runs in transactions of at most
+ * versions, keyword terms and counters, items and the cube record (audit records stay: append-only). Runs in transactions of at most
  * {@link DELETE_CHUNK} removals each so that huge cubes fit in the server's memory; the cube record
  * goes last, so an interrupted call is completed by calling it again.
  */
 export async function deleteCubeData(conn: Neo4jConnection, cubeId: string): Promise<void> {
   const params = { cubeId, ns: conn.namespace, cubeUid: uid(conn.namespace, cubeId), limit: conn.neo4j.int(DELETE_CHUNK) };
+  // First mark the cube: this waits for writes holding its lock (requireCubes) to commit, and makes
+  // every later one fail, so no add in flight leaves items behind the deletion.
+  await markCubeDeleting(conn, cubeId);
   // Usually one transaction; a step that hits the chunk limit commits and the steps start over (done ones find nothing).
   for (let more = true; more; ) {
     more = await conn.write('deleteCube', async (tx) => {
@@ -286,7 +290,7 @@ export async function updateVectorSyncState(
 
 /** Statements of {@link deleteNamespaceData}, each removing at most `$limit` things. */
 const DROP_NAMESPACE_STEPS: readonly string[] = [
-  ...['Version', 'Audit', 'User', 'Cube', 'MemoryVector', 'Term', 'KeywordScope', 'MemoryNode'].map(
+  ...['Version', 'Audit', 'User', 'Cube', 'Dump', 'MemoryVector', 'Term', 'KeywordScope', 'MemoryNode'].map(
     (label) => `MATCH (n:${label}) WHERE n.ns = $ns WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted`,
   ),
 ];

@@ -175,6 +175,8 @@ export class SqliteConnection {
       }
       db.exec(`PRAGMA synchronous = ${this.#options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       db.exec('PRAGMA foreign_keys = ON');
+      // Forgotten rows must not linger in free pages (governance: forget; see sqlite-forget.ts).
+      db.exec('PRAGMA secure_delete = ON');
       db.exec('PRAGMA cache_size = -65536');
       db.exec('PRAGMA temp_store = MEMORY');
       const applied = migrateSqlite(db);

@@ -8,6 +8,7 @@ import type {
   MemoryStatus,
   MetadataValue,
   EdgeType,
+  RedactionMark,
   VectorSyncState,
   VersionAction,
   VersionRecord,
@@ -20,7 +21,7 @@ const WRITE_COLUMNS = [
   'id', 'cube_id', 'owner_id', 'session_id', 'kind', 'memory_type', 'text', 'key', 'tags', 'metadata',
   'confidence', 'status', 'version', 'sources', 'valid_at', 'invalid_at', 'created_at', 'updated_at',
   'expired_at', 'expires_at', 'access_count', 'last_accessed_at', 'importance', 'embedding_model',
-  'vector_sync_state', 'payload_ref', 'pinned', 'doc_length',
+  'vector_sync_state', 'payload_ref', 'pinned', 'redactions', 'doc_length',
 ] as const;
 
 /** `select` list of every item column of `memory` aliased `alias`. */
@@ -42,7 +43,8 @@ export function itemParams(item: MemoryItem, docLength: number): SQLInputValue[]
     JSON.stringify(item.sources), item.validAt ?? null, item.invalidAt ?? null, item.createdAt, item.updatedAt,
     item.expiredAt ?? null, item.expiresAt ?? null, item.accessCount, item.lastAccessedAt ?? null, item.importance,
     item.embeddingModel ?? null, item.vectorSyncState, item.payloadRef ?? null,
-    item.pinned === undefined ? null : item.pinned ? 1 : 0, docLength,
+    item.pinned === undefined ? null : item.pinned ? 1 : 0,
+    item.redactions === undefined ? null : JSON.stringify(item.redactions), docLength,
   ];
 }
 
@@ -78,6 +80,8 @@ export function rowToItem(row: Row): MemoryItem {
   setOptional(item, 'payloadRef', row['payload_ref']);
   const pinned = row['pinned'];
   if (pinned !== null && pinned !== undefined) item.pinned = Number(pinned) === 1;
+  const redactions = row['redactions'];
+  if (redactions !== null && redactions !== undefined) item.redactions = JSON.parse(text(redactions)) as RedactionMark[];
   return item;
 }
 
@@ -124,6 +128,8 @@ export function rowToAudit(row: Row): AuditRecord {
   };
   if (row['cube_id'] !== null && row['cube_id'] !== undefined) record.cubeId = text(row['cube_id']);
   if (row['item_id'] !== null && row['item_id'] !== undefined) record.itemId = text(row['item_id']);
+  if (row['item_ids'] !== null && row['item_ids'] !== undefined) record.itemIds = JSON.parse(text(row['item_ids'])) as string[];
+  if (row['result_count'] !== null && row['result_count'] !== undefined) record.resultCount = Number(row['result_count']);
   if (row['details'] !== null && row['details'] !== undefined) {
     record.details = JSON.parse(text(row['details'])) as Record<string, MetadataValue>;
   }

@@ -145,6 +145,23 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       create index versions_cube_at on versions (cube_id, at);
     `,
   },
+  {
+    version: 3,
+    description: 'governance: redaction marks, audit targets and result counts, audit by actor/time, dump registry',
+    // `memory.redactions`: JSON list of {kind, count} (NULL: nothing masked). `audit.item_ids`: JSON
+    // list of further item ids a call touched; `audit.result_count`. `dumps`: dump directories the
+    // runtime wrote (forget removes forgotten data from them). `memory_owner`: forget-user by owner.
+    sql: `
+      alter table memory add column redactions text;
+      alter table audit add column item_ids text;
+      alter table audit add column result_count integer;
+      create index audit_actor on audit (actor, at);
+      create index audit_at on audit (at);
+      create index memory_owner on memory (owner_id);
+      create table dumps (dir text primary key, cube_id text not null, at text not null) without rowid;
+      create index dumps_cube on dumps (cube_id);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

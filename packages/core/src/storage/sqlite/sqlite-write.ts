@@ -4,7 +4,9 @@ import type { VectorSyncState } from '../../spec/memory-item.ts';
 import type { SqliteConnection } from './sqlite-connection.ts';
 import { inJsonList } from './sqlite-filter-sql.ts';
 import { UPSERT_ITEM_SQL, itemParams } from './sqlite-item-rows.ts';
-import { duplicateAudit, duplicateVersion, versionMismatch } from '../validation/write-conflicts.ts';
+import { duplicateVersion, versionMismatch } from '../validation/write-conflicts.ts';
+import { insertAudit } from './sqlite-audit.ts';
+import { requireCubesInTransaction } from './sqlite-forget.ts';
 
 const DELETE_POSTINGS_SQL = 'delete from postings where item_rid = ?';
 /**
@@ -24,9 +26,6 @@ const INSERT_VERSION_SQL =
   'insert into versions (item_id, version, cube_id, action, actor, at, reason, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?) ' +
   'on conflict (item_id, version) do nothing';
 const SELECT_ITEM_VERSION_SQL = 'select version from memory where id = ?';
-/** Append-only: an existing audit id is a conflict, never replaced (`changes` is 0). */
-const INSERT_AUDIT_SQL =
-  'insert into audit (id, at, actor, action, cube_id, item_id, details) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing';
 
 /**
  * Applies a validated batch in one `BEGIN IMMEDIATE` transaction (the write lock comes first, so the
@@ -37,6 +36,7 @@ const INSERT_AUDIT_SQL =
  */
 export function writeBatch(conn: SqliteConnection, batch: WriteBatch): void {
   conn.transaction('write', () => {
+    requireCubesInTransaction(conn, batch.requireCubes);
     checkExpectedVersions(conn, batch);
     if (batch.items !== undefined && batch.items.length > 0) {
       const upsert = conn.statement(UPSERT_ITEM_SQL);
@@ -75,14 +75,7 @@ export function writeBatch(conn: SqliteConnection, batch: WriteBatch): void {
         if (Number(changes) === 0) throw duplicateVersion(v.itemId, v.version);
       }
     }
-    if (batch.audit !== undefined && batch.audit.length > 0) {
-      const insert = conn.statement(INSERT_AUDIT_SQL);
-      for (const a of batch.audit) {
-        const details = a.details === undefined ? null : JSON.stringify(a.details);
-        const { changes } = insert.run(a.id, a.at, a.actor, a.action, a.cubeId ?? null, a.itemId ?? null, details);
-        if (Number(changes) === 0) throw duplicateAudit(a.id);
-      }
-    }
+    if (batch.audit !== undefined) insertAudit(conn, batch.audit);
   });
 }
 
@@ -96,14 +89,13 @@ function checkExpectedVersions(conn: SqliteConnection, batch: WriteBatch): void 
   }
 }
 
-/** Removes a cube and everything in it (items and their postings, edges, versions, audit). */
+/** Removes a cube and everything in it (items and their postings, edges, versions); audit rows stay (append-only). */
 export function deleteCubeData(conn: SqliteConnection, cubeId: string): void {
   conn.transaction('deleteCube', () => {
     conn.statement('delete from postings where item_rid in (select rid from memory where cube_id = ?)').run(cubeId);
     conn.statement('delete from memory where cube_id = ?').run(cubeId);
     conn.statement('delete from edges where cube_id = ?').run(cubeId);
     conn.statement('delete from versions where cube_id = ?').run(cubeId);
-    conn.statement('delete from audit where cube_id = ?').run(cubeId);
     conn.statement('delete from cubes where id = ?').run(cubeId);
   });
 }

@@ -22,6 +22,7 @@ const VERSION_ACTIONS = new Set(['create', 'update', 'delete', 'invalidate', 'ro
  */
 export function validateWriteBatch(batch: unknown): asserts batch is WriteBatch {
   const b = record(batch, 'batch');
+  list(b['requireCubes'], 'requireCubes').forEach((cubeId, i) => nonEmpty(cubeId, `requireCubes[${i}]`));
   const items = list(b['items'], 'items');
   items.forEach((write, i) => validateItemWrite(write, `items[${i}]`));
   checkVersionedIds(items as ItemWrite[]);
@@ -57,6 +58,10 @@ export function validateWriteBatch(batch: unknown): asserts batch is WriteBatch 
     nonEmpty(a['action'], `${field}.action`);
     optionalString(a['cubeId'], `${field}.cubeId`);
     optionalString(a['itemId'], `${field}.itemId`);
+    if (a['itemIds'] !== undefined && !(Array.isArray(a['itemIds']) && a['itemIds'].every((id) => typeof id === 'string'))) {
+      throw new ValidationError(`${field}.itemIds`, 'must be an array of strings when set');
+    }
+    if (a['resultCount'] !== undefined) integer(a['resultCount'], `${field}.resultCount`, 0);
     if (a['details'] !== undefined) scalars(a['details'], `${field}.details`);
   });
 }
@@ -114,6 +119,13 @@ export function validateMemoryItem(value: unknown, field = 'item'): asserts valu
     if (item[key] !== undefined) timestamp(item[key], `${field}.${key}`);
   }
   if (item['pinned'] !== undefined && typeof item['pinned'] !== 'boolean') throw new ValidationError(`${field}.pinned`, 'must be a boolean');
+  if (item['redactions'] !== undefined) {
+    list(item['redactions'], `${field}.redactions`).forEach((mark, i) => {
+      const m = record(mark, `${field}.redactions[${i}]`);
+      nonEmpty(m['kind'], `${field}.redactions[${i}].kind`);
+      integer(m['count'], `${field}.redactions[${i}].count`, 1);
+    });
+  }
 }
 
 function record(value: unknown, field: string): Record<string, unknown> {

@@ -13,6 +13,14 @@ export function dumpText(dir: string): string {
   return readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
 }
 
+/** The rows of a dump directory. */
+export interface DumpRows {
+  manifest: Row;
+  memories: Row[];
+  versions: Row[];
+  edges: Row[];
+}
+
 function readRows(dir: string, file: string): Row[] {
   let text: string;
   try {
@@ -23,32 +31,50 @@ function readRows(dir: string, file: string): Row[] {
   return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Row);
 }
 
-function writeRows(dir: string, file: string, rows: Row[]): void {
-  writeFileSync(join(dir, file), rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : ''));
+/** Reads a dump directory. */
+export function readDump(dir: string): DumpRows {
+  return {
+    manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Row,
+    memories: readRows(dir, 'memories.jsonl'),
+    versions: readRows(dir, 'versions.jsonl'),
+    edges: readRows(dir, 'edges.jsonl'),
+  };
 }
 
-/**
- * Re-mints every item id of the dump with `newId` (so it loads next to the original) and then
- * points it at `victimId` as `mode` says. Returns the new id of the first item (the attacker's
- * handle) or undefined when the dump holds no item.
- */
-export function rewriteHostileDump(options: { dir: string; victimId: string; mode: HostileMode; newId: () => string }): string | undefined {
-  const { dir, victimId, mode } = options;
-  const items = readRows(dir, 'memories.jsonl');
-  const versions = readRows(dir, 'versions.jsonl');
-  const edges = readRows(dir, 'edges.jsonl');
-  const ids = new Map(items.map((item) => [String(item['id']), options.newId()]));
+/** Writes the rows back (the manifest's counts are left as they are). */
+export function writeDump(dir: string, dump: DumpRows): void {
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(dump.manifest, null, 2));
+  for (const file of ['memories', 'versions', 'edges'] as const) {
+    writeFileSync(join(dir, `${file}.jsonl`), dump[file].map((r) => JSON.stringify(r)).join('\n') + (dump[file].length > 0 ? '\n' : ''));
+  }
+}
+
+/** Gives every item of the dump a fresh id (items, versions, snapshots, edges), so it loads next to the original. */
+export function remintDumpIds(dump: DumpRows, newId: () => string): void {
+  const ids = new Map(dump.memories.map((item) => [String(item['id']), newId()]));
   const remap = (id: unknown) => ids.get(String(id)) ?? String(id);
-  for (const item of items) item['id'] = remap(item['id']);
-  for (const version of versions) {
+  for (const item of dump.memories) item['id'] = remap(item['id']);
+  for (const version of dump.versions) {
     version['itemId'] = remap(version['itemId']);
     const snapshot = version['snapshot'] as Row;
     snapshot['id'] = remap(snapshot['id']);
   }
-  for (const edge of edges) {
+  for (const edge of dump.edges) {
     edge['from'] = remap(edge['from']);
     edge['to'] = remap(edge['to']);
   }
+}
+
+/**
+ * Re-mints every item id of the dump with `newId` (so it loads next to the original) and then
+ * points it at `victimId` as `mode` says. Returns the id the attacker then uses (its first
+ * item's, or the victim's) or undefined when the dump holds no item.
+ */
+export function rewriteHostileDump(options: { dir: string; victimId: string; mode: HostileMode; newId: () => string }): string | undefined {
+  const { dir, victimId, mode } = options;
+  const dump = readDump(dir);
+  remintDumpIds(dump, options.newId);
+  const { memories: items, versions, edges } = dump;
   const handle = items[0] ? String(items[0]['id']) : undefined;
   if (handle === undefined) return undefined;
   const own = versions.filter((v) => v['itemId'] === handle);
@@ -66,12 +92,8 @@ export function rewriteHostileDump(options: { dir: string; victimId: string; mod
   } else {
     edges.push({ from: handle, to: victimId, type: 'RELATE_TO', cubeId: items[0]!['cubeId'], weight: 1, createdAt: items[0]!['createdAt'] });
   }
-  writeRows(dir, 'memories.jsonl', items);
-  writeRows(dir, 'versions.jsonl', versions);
-  writeRows(dir, 'edges.jsonl', edges);
-  const manifestPath = join(dir, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { counts?: Record<string, number> };
-  if (manifest.counts) Object.assign(manifest.counts, { memories: items.length, versions: versions.length, edges: edges.length });
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  const counts = dump.manifest['counts'] as Record<string, number> | undefined;
+  if (counts) Object.assign(counts, { memories: items.length, versions: versions.length, edges: edges.length });
+  writeDump(dir, dump);
   return mode === 'item' ? victimId : handle;
 }

@@ -1,0 +1,45 @@
+/**
+ * A full picture of a store, to prove that a rejected call changed nothing: through the MOS
+ * (every cube's items of every status, every item's history, every cube's audit trail, users) and,
+ * for SQLite files, every row of every table read with node:sqlite. Audit records of reads (issue 9
+ * records searches, gets and dumps) are left out: the snapshot's own reads would add them.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import { MEMORY_STATUSES, type MemOS } from '@memos-js/core';
+
+/** Audit actions that record a read (the snapshot's own calls make some of them). */
+const READ_ACTIONS = /^(search|get|getAll|list.*|history|audit|read|dump.*|getCube|getUser)$/i;
+
+/** The picture of everything `userId` owns (plus, for SQLite files, the raw rows). */
+export async function storeSnapshot(options: { mos: MemOS; userId: string; sqlitePath?: string }): Promise<string> {
+  const { mos, userId } = options;
+  const raw = options.sqlitePath ? sqliteRows(options.sqlitePath) : '';
+  const cubes = (await mos.listCubes({ userId })).filter((c) => c.ownerId === userId);
+  const parts: unknown[] = [await mos.listUsers(), cubes];
+  for (const cube of cubes) {
+    const { items, total } = await mos.getAll({ userId, cubeIds: [cube.id], filter: { statuses: [...MEMORY_STATUSES] }, limit: 1_000 });
+    parts.push(total, items);
+    for (const item of items) parts.push(await mos.history({ userId, id: item.id }).catch((error: unknown) => `history failed: ${String(error)}`));
+    const audit = await mos.audit({ userId, cubeId: cube.id, limit: 10_000 });
+    parts.push(audit.filter((record) => !READ_ACTIONS.test(record.action)));
+  }
+  return `${JSON.stringify(parts)}\n${raw}`;
+}
+
+/** Every row of every table of the SQLite file, sorted (blobs as hex); audit rows of reads left out. */
+export function sqliteRows(path: string): string {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const tables = db.prepare("select name, sql from sqlite_master where type = 'table' order by name").all() as { name: string; sql: string | null }[];
+    const out: string[] = [];
+    for (const { name, sql } of tables) {
+      if (/^\s*create\s+virtual/i.test(sql ?? '')) continue; // read through its shadow tables
+      const rows = db.prepare(`select * from "${name.replaceAll('"', '""')}"`).all() as Record<string, unknown>[];
+      const kept = name === 'audit' ? rows.filter((r) => !READ_ACTIONS.test(String(r['action']))) : rows;
+      out.push(`${name}: ${kept.map((r) => JSON.stringify(r, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).sort().join('\n')}`);
+    }
+    return out.join('\n');
+  } finally {
+    db.close();
+  }
+}

@@ -2,6 +2,11 @@
  * LangGraph example: a compiled StateGraph whose long-term memory is MemOS, through `MemOSStore`
  * (LangGraph's `BaseStore`) and the MemOS memory nodes: recall → respond → remember.
  *
+ * Identity: the store and the nodes act for the user the SERVER authenticated, never for a
+ * `configurable.userId` a client sends. On LangGraph Platform, the auth handler's user arrives in
+ * `configurable.langgraph_auth_user` (clients cannot set it); this script plays the server and
+ * sets it itself.
+ *
  *   node --conditions=memos-source examples/langgraph-agent/main.ts
  *
  * Runs on the embedded default (one SQLite file in ./.memos/, lexical embedder, no servers). Without
@@ -15,6 +20,7 @@ import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langc
 import { fakeModel } from '@langchain/core/testing';
 import { Annotation, END, MemorySaver, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { createMemOS } from '@memos-js/core';
+import type { ScopeSource } from '@memos-js/langchain';
 import { createMemoryNode, createRememberNode, MemoriesAnnotation, MemOSStore } from '@memos-js/langchain/langgraph';
 
 const dataDir = resolve(process.env.MEMOS_DATA_DIR ?? '.memos');
@@ -39,13 +45,19 @@ async function chooseModel(turns: number): Promise<{ model: BaseChatModel; label
 
 const State = Annotation.Root({ ...MessagesAnnotation.spec, ...MemoriesAnnotation.spec });
 
+/** Who a run is for: the user the platform authenticated (each user writes to their own `<id>-agent` cube). */
+function identity({ configurable }: ScopeSource): { userId: string; cubeId: string } | undefined {
+  const user = configurable?.['langgraph_auth_user'] as { identity?: unknown } | undefined;
+  return typeof user?.identity === 'string' ? { userId: user.identity, cubeId: `${user.identity}-agent` } : undefined;
+}
+
 async function main(): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) await rm(`${dbPath}${suffix}`, { force: true });
   const mos = createMemOS({ storage: { kind: 'sqlite', path: dbPath } });
   await mos.setup();
   await mos.createUser({ id: 'sam', name: 'Sam' });
   await mos.createCube({ userId: 'sam', id: 'sam-agent', name: 'Agent memory' });
-  const store = new MemOSStore({ mos, userId: 'sam', cubeId: 'sam-agent' });
+  const store = new MemOSStore({ mos, identity });
 
   const turns = ['I am vegetarian and I love spicy Thai food.', 'Which food should I cook for dinner tonight?'];
   const { model, label } = await chooseModel(turns.length);
@@ -57,9 +69,9 @@ async function main(): Promise<void> {
     return { messages: [await model.invoke([system, ...state.messages])] };
   };
   const graph = new StateGraph(State)
-    .addNode('recall', createMemoryNode({ limit: 3 }))
+    .addNode('recall', createMemoryNode({ identity, limit: 3 }))
     .addNode('respond', respond)
-    .addNode('remember', createRememberNode())
+    .addNode('remember', createRememberNode({ identity }))
     .addEdge(START, 'recall')
     .addEdge('recall', 'respond')
     .addEdge('respond', 'remember')
@@ -68,7 +80,7 @@ async function main(): Promise<void> {
 
   for (const [i, text] of turns.entries()) {
     // Each turn is a new thread: what carries over is MemOS long-term memory, not the checkpoint.
-    const result = await graph.invoke({ messages: [new HumanMessage(text)] }, { configurable: { thread_id: `thread-${i + 1}`, userId: 'sam' } });
+    const result = await graph.invoke({ messages: [new HumanMessage(text)] }, { configurable: { thread_id: `thread-${i + 1}`, langgraph_auth_user: { identity: 'sam' } } });
     console.log(`turn ${i + 1} (thread-${i + 1})`);
     console.log(`  user: ${text}`);
     console.log(`  retrieved memories:${result.memories.length === 0 ? ' (none)' : ''}`);
@@ -76,8 +88,10 @@ async function main(): Promise<void> {
     console.log(`  assistant: ${result.messages.at(-1)?.text}\n`);
   }
 
-  const namespaces = await store.listNamespaces();
-  const stored = await store.search(['memories', 'sam'], { limit: 10 });
+  // Outside a run, bind the store to a run of the user (an unbound store has no user: it refuses).
+  const samStore = store.forRun({ configurable: { langgraph_auth_user: { identity: 'sam' } } });
+  const namespaces = await samStore.listNamespaces();
+  const stored = await samStore.search(['memories', 'sam'], { limit: 10 });
   console.log(`store namespaces: ${JSON.stringify(namespaces)}`);
   console.log(`store items in memories/sam: ${stored.length}`);
   const { items } = await mos.getAll({ userId: 'sam', filter: { tagsAny: ['langgraph'] } });

@@ -1,8 +1,8 @@
 import { tool, type ToolRuntime } from '@langchain/core/tools';
-import type { FilterInput, MemOS, MemoryItem } from '@memos-js/core';
+import { createToolScope, type FilterInput, type MemOS, type MemoryItem, type ToolScope } from '@memos-js/core';
 import { z } from 'zod';
 import { memoryTime } from './format/format-memories.ts';
-import { requireCubeId, resolveScope, type ScopeOptions, type ScopeSource } from './scope/resolve-scope.ts';
+import { checkScopeOptions, resolveScope, type ScopeOptions, type ScopeSource } from './scope/resolve-scope.ts';
 
 /** Options of {@link createMemoryTools}. */
 export interface MemoryToolsOptions extends ScopeOptions {
@@ -45,23 +45,33 @@ function sourceOf(runtime: ToolRuntime | undefined): ScopeSource {
 
 /**
  * Memory tools for agents, as LangChain `tool()`s with zod schemas: `search_memory`, `add_memory`,
- * `update_memory` (a new version) and `forget_memory` (soft delete, restorable). User, cubes and
- * session come from the options or from each run (`context` / `configurable`, see `ScopeOptions`).
- * Every MemOS failure is thrown as its typed `MemosError`.
+ * `update_memory` (a new version) and `forget_memory` (soft delete, restorable). The user and cubes
+ * come from `identity`, resolved on the server for each run (or, with `trustClientIdentity: true`,
+ * from the run's `context` / `configurable`); see `ScopeOptions`. The tools are confined to the
+ * scope's cubes (`cubeIds`, else `[cubeId]`) by the core's shared tool scope: an id outside them
+ * is reported exactly like an unknown id (`NotFoundError`). Every MemOS failure is thrown as its
+ * typed `MemosError`.
  */
 export function createMemoryTools(options: MemoryToolsOptions) {
+  checkScopeOptions(options, 'createMemoryTools');
   const { mos } = options;
   const prefix = options.namePrefix ?? '';
   const maxTopK = options.maxTopK ?? 20;
 
+  async function scopeOf(runtime: ToolRuntime | undefined, field: string): Promise<{ tools: ToolScope; sessionId: string | undefined }> {
+    const scope = await resolveScope(options, sourceOf(runtime), field);
+    const tools = createToolScope({
+      mos, userId: scope.userId, field,
+      ...(scope.cubeId !== undefined ? { cubeId: scope.cubeId } : {}),
+      ...(scope.cubeIds !== undefined ? { cubeIds: scope.cubeIds } : {}),
+    });
+    return { tools, sessionId: scope.sessionId };
+  }
+
   const search = tool(
     async ({ query, topK }: { query: string; topK?: number | undefined }, runtime: ToolRuntime) => {
-      const scope = await resolveScope(options, sourceOf(runtime), 'search_memory');
-      const { hits } = await mos.search({
-        userId: scope.userId, query, topK: topK ?? options.topK ?? 5,
-        ...(scope.cubeIds ? { cubeIds: scope.cubeIds } : {}),
-        ...(options.filter ? { filter: options.filter } : {}),
-      });
+      const { tools } = await scopeOf(runtime, 'search_memory');
+      const hits = await tools.search({ query, topK: topK ?? options.topK ?? 5, ...(options.filter ? { filter: options.filter } : {}) });
       return JSON.stringify(hits.map((h) => toToolMemory(h.item, h.score)));
     },
     {
@@ -76,12 +86,11 @@ export function createMemoryTools(options: MemoryToolsOptions) {
 
   const add = tool(
     async ({ text, memoryType, tags }: { text: string; memoryType?: string | undefined; tags?: string[] | undefined }, runtime: ToolRuntime) => {
-      const scope = await resolveScope(options, sourceOf(runtime), 'add_memory');
-      const { items } = await mos.add({
-        userId: scope.userId, cubeId: requireCubeId(scope, 'add_memory'), text,
-        memoryType: memoryType ?? options.memoryType ?? 'fact',
+      const { tools, sessionId } = await scopeOf(runtime, 'add_memory');
+      const items = await tools.add({
+        text, memoryType: memoryType ?? options.memoryType ?? 'fact',
         tags: [...new Set([...(options.tags ?? ['agent']), ...(tags ?? [])])],
-        ...(scope.sessionId ? { sessionId: scope.sessionId } : {}),
+        ...(sessionId ? { sessionId } : {}),
       });
       return JSON.stringify(items.map((item) => toToolMemory(item)));
     },
@@ -98,8 +107,8 @@ export function createMemoryTools(options: MemoryToolsOptions) {
 
   const update = tool(
     async ({ id, text, reason }: { id: string; text: string; reason?: string | undefined }, runtime: ToolRuntime) => {
-      const scope = await resolveScope(options, sourceOf(runtime), 'update_memory');
-      const item = await mos.update({ userId: scope.userId, id, text, ...(reason ? { reason } : {}) });
+      const { tools } = await scopeOf(runtime, 'update_memory');
+      const item = await tools.update({ id, text, ...(reason ? { reason } : {}) });
       return JSON.stringify(toToolMemory(item));
     },
     {
@@ -115,8 +124,8 @@ export function createMemoryTools(options: MemoryToolsOptions) {
 
   const forget = tool(
     async ({ id, reason }: { id: string; reason?: string | undefined }, runtime: ToolRuntime) => {
-      const scope = await resolveScope(options, sourceOf(runtime), 'forget_memory');
-      const item = await mos.delete({ userId: scope.userId, id, ...(reason ? { reason } : {}) });
+      const { tools } = await scopeOf(runtime, 'forget_memory');
+      const item = await tools.forget({ id, ...(reason ? { reason } : {}) });
       return JSON.stringify({ id: item.id, forgotten: true });
     },
     {

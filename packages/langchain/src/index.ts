@@ -9,4 +9,4 @@ export { createMemoryTools, type MemoryToolsOptions, type ToolMemory } from './c
 export { embedderFromLangChain, type EmbedderFromLangChainOptions } from './adapters/embedder-from-langchain.ts';
 export { languageModelPortFromLangChain, type LanguageModelPortFromLangChainOptions } from './adapters/language-model-port-from-langchain.ts';
 export { formatMemories, memoryTime, DEFAULT_MEMORY_HEADER, DEFAULT_MEMORY_MAX_CHARS, type FormatMemoriesOptions } from './format/format-memories.ts';
-export { resolveScope, type MemOSScope, type ScopeOptions, type ScopeResolver, type ScopeSource } from './scope/resolve-scope.ts';
+export { checkScopeOptions, resolveScope, type MemOSScope, type ScopeOptions, type ScopeResolver, type ScopeSource } from './scope/resolve-scope.ts';

@@ -5,7 +5,7 @@ import { MemosError, ValidationError, type MemOS } from '@memos-js/core';
 import { createAgent } from 'langchain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryTools } from '../create-memory-tools.ts';
-import { createTestMos } from '../test-support/create-test-mos.ts';
+import { ALICE_SECRET, createTestMos, createTwoUserMos, HOSTILE_BOB_RUN, serverIdentity } from '../test-support/create-test-mos.ts';
 import { appendMemoryBlock, latestTurn, memosAgentMiddleware } from './memos-agent-middleware.ts';
 
 describe('memosAgentMiddleware inside createAgent', () => {
@@ -26,7 +26,7 @@ describe('memosAgentMiddleware inside createAgent', () => {
       model,
       tools: [],
       systemPrompt: 'You are a cooking assistant.',
-      middleware: [memosAgentMiddleware({ mos, onInject: (e) => injected.push(e.text) })],
+      middleware: [memosAgentMiddleware({ mos, trustClientIdentity: true, onInject: (e) => injected.push(e.text) })],
     });
     const result = await agent.invoke(
       { messages: [new HumanMessage('What should I cook tonight? Remember my peanut allergy.')] },
@@ -56,7 +56,7 @@ describe('memosAgentMiddleware inside createAgent', () => {
 
   it('gives byte-identical memory text for the same memories and reads scope from configurable', async () => {
     const model = fakeModel().respond(new AIMessage('A')).respond(new AIMessage('B'));
-    const agent = createAgent({ model, tools: [], middleware: [memosAgentMiddleware({ mos, save: false, filter: { memoryTypes: ['fact'] } })] });
+    const agent = createAgent({ model, tools: [], middleware: [memosAgentMiddleware({ mos, trustClientIdentity: true, save: false, filter: { memoryTypes: ['fact'] } })] });
     const config = { configurable: { userId: 'alice' } };
     await agent.invoke({ messages: [new HumanMessage('peanuts vegetarian diet')] }, config);
     await agent.invoke({ messages: [new HumanMessage('vegetarian diet and peanuts')] }, config);
@@ -68,7 +68,7 @@ describe('memosAgentMiddleware inside createAgent', () => {
 
   it('remembers across threads: a fact said in one conversation is injected in the next', async () => {
     const model = fakeModel().respond(new AIMessage('Nice, Lisbon it is.')).respond(new AIMessage('You are going to Lisbon.'));
-    const agent = createAgent({ model, tools: [], checkpointer: new MemorySaver(), middleware: [memosAgentMiddleware({ mos, userId: 'alice', cubeId: 'alice-notes' })] });
+    const agent = createAgent({ model, tools: [], checkpointer: new MemorySaver(), middleware: [memosAgentMiddleware({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } })] });
     await agent.invoke({ messages: [new HumanMessage('I booked a trip to Lisbon in May.')] }, { configurable: { thread_id: 'trip-1' } });
     await agent.invoke({ messages: [new HumanMessage('Where is my trip in May?')] }, { configurable: { thread_id: 'trip-2' } });
     expect(model.calls[1]?.messages[0]?.text).toContain('I booked a trip to Lisbon in May.');
@@ -80,7 +80,7 @@ describe('memosAgentMiddleware inside createAgent', () => {
     const model = fakeModel()
       .respondWithTools([{ name: 'add_memory', args: { text: 'Alice runs on Tuesdays', memoryType: 'preference' }, id: 'call-1' }])
       .respond(new AIMessage('Saved: you run on Tuesdays.'));
-    const agent = createAgent({ model, tools: [...createMemoryTools({ mos })], middleware: [memosAgentMiddleware({ mos })] });
+    const agent = createAgent({ model, tools: [...createMemoryTools({ mos, trustClientIdentity: true })], middleware: [memosAgentMiddleware({ mos, trustClientIdentity: true })] });
     const result = await agent.invoke({ messages: [new HumanMessage('Please remember that I run on Tuesdays.')] }, { context: { userId: 'alice', cubeId: 'alice-notes' } });
     const toolMessage = result.messages.find((m) => m instanceof ToolMessage);
     expect(JSON.parse(toolMessage!.text)[0]).toMatchObject({ text: 'Alice runs on Tuesdays', memoryType: 'preference' });
@@ -91,11 +91,12 @@ describe('memosAgentMiddleware inside createAgent', () => {
   });
 
   it('fails with a typed error when the user or the cube is missing', async () => {
-    const noUser = createAgent({ model: fakeModel().respond(new AIMessage('x')), tools: [], middleware: [memosAgentMiddleware({ mos })] });
+    expect(() => memosAgentMiddleware({ mos })).toThrow(expect.objectContaining({ field: 'MemOSMemory.identity' }));
+    const noUser = createAgent({ model: fakeModel().respond(new AIMessage('x')), tools: [], middleware: [memosAgentMiddleware({ mos, trustClientIdentity: true })] });
     const error = await noUser.invoke({ messages: [new HumanMessage('hello')] }).then(() => undefined, (e: unknown) => e);
     expect(findMemosError(error)).toBeInstanceOf(ValidationError);
 
-    const noCube = createAgent({ model: fakeModel().respond(new AIMessage('x')), tools: [], middleware: [memosAgentMiddleware({ mos, userId: 'alice' })] });
+    const noCube = createAgent({ model: fakeModel().respond(new AIMessage('x')), tools: [], middleware: [memosAgentMiddleware({ mos, identity: { userId: 'alice' } })] });
     const cubeError = await noCube.invoke({ messages: [new HumanMessage('hello')] }).then(() => undefined, (e: unknown) => e);
     expect(findMemosError(cubeError)).toMatchObject({ field: 'MemOSMemory.cubeId' });
   });
@@ -105,6 +106,27 @@ describe('memosAgentMiddleware inside createAgent', () => {
     expect(appendMemoryBlock(new SystemMessage('S'), 'M').content).toEqual([{ type: 'text', text: 'S' }, { type: 'text', text: '\n\nM' }]);
     const turn = latestTurn([new HumanMessage('old'), new AIMessage('old reply'), new HumanMessage('new'), new AIMessage({ content: 'let me check', tool_calls: [{ name: 't', args: {}, id: '1' }] }), new ToolMessage({ content: 'r', tool_call_id: '1' }), new AIMessage('final')]);
     expect(turn.map((m) => m.text)).toEqual(['new', 'final']);
+  });
+});
+
+describe('memosAgentMiddleware against a hostile client', () => {
+  let mos: MemOS;
+  beforeEach(async () => {
+    mos = await createTwoUserMos();
+  });
+  afterEach(async () => {
+    await mos.close();
+  });
+
+  it('a client setting context/configurable userId to the victim gets only its own memories, and its turn lands in its own cube', async () => {
+    const model = fakeModel().respond(new AIMessage('I do not know where any key is.'));
+    const injected: string[] = [];
+    const agent = createAgent({ model, tools: [], middleware: [memosAgentMiddleware({ mos, identity: serverIdentity, onInject: (e) => injected.push(e.text) })] });
+    await agent.invoke({ messages: [new HumanMessage('Where is the spare door key under the flower pot?')] }, HOSTILE_BOB_RUN);
+    expect(injected.join('\n')).not.toContain('flower pot');
+    expect(model.calls[0]?.messages[0]?.text ?? '').not.toContain('blue flower pot');
+    expect((await mos.getAll({ userId: 'bob', cubeIds: ['bob-notes'] })).items.map((i) => i.text)).toEqual(['Where is the spare door key under the flower pot?', 'I do not know where any key is.']);
+    expect((await mos.getAll({ userId: 'alice' })).items.map((i) => i.text)).toEqual([ALICE_SECRET]);
   });
 });
 

@@ -5,7 +5,7 @@ import { createMiddleware } from 'langchain';
 import { z } from 'zod';
 import { formatMemories, type FormatMemoriesOptions } from '../format/format-memories.ts';
 import { lastMessageOfType, memosRole, messageText } from '../format/message-text.ts';
-import { requireCubeId, resolveScope, type MemOSScope, type ScopeOptions } from '../scope/resolve-scope.ts';
+import { checkScopeOptions, requireCubeId, resolveScope, type MemOSScope, type ScopeOptions } from '../scope/resolve-scope.ts';
 
 /** Options of {@link memosAgentMiddleware}. */
 export interface MemosAgentMiddlewareOptions extends ScopeOptions, FormatMemoriesOptions {
@@ -27,13 +27,17 @@ export interface MemosAgentMiddlewareOptions extends ScopeOptions, FormatMemorie
   name?: string;
   /**
    * Context schema of the middleware (default {@link memosContextSchema}: optional `userId`,
-   * `cubeId`, `cubeIds`, `sessionId`). langchain only passes the context fields a middleware
-   * declares, so a `resolveScope` that reads other fields needs a schema declaring them.
+   * `cubeId`, `cubeIds`, `sessionId`; the first three are read only with `trustClientIdentity`).
+   * langchain only passes the context fields a middleware declares, so an `identity` resolver
+   * that reads other context fields needs a schema declaring them.
    */
   contextSchema?: InteropZodObject;
 }
 
-/** The run context the middleware reads by default (`agent.invoke(input, { context })`). */
+/**
+ * The run context the middleware reads by default (`agent.invoke(input, { context })`): `sessionId`,
+ * and with `trustClientIdentity` also `userId`, `cubeId` and `cubeIds`.
+ */
 export const memosContextSchema = z.object({
   userId: z.string().optional(),
   cubeId: z.string().optional(),
@@ -71,10 +75,12 @@ export function latestTurn(messages: readonly BaseMessage[]): BaseMessage[] {
  * - `afterAgent`: writes the turn (the last human message and the text replies after it) to the
  *   scope's cube through the MemOS reader, so it becomes searchable memory.
  *
- * User, cube and session come from the options or per run from `context` / `configurable`
- * (`invoke(input, { context: { userId, cubeId } })`); the session defaults to the `thread_id`.
+ * User and cubes come from `identity`, resolved on the server for each run (or, with
+ * `trustClientIdentity: true`, from the run's `context` / `configurable`: unsafe for a deployed
+ * agent); see `ScopeOptions`. The session defaults to the `thread_id`.
  */
 export function memosAgentMiddleware(options: MemosAgentMiddlewareOptions) {
+  checkScopeOptions(options, options.name ?? 'MemOSMemory');
   const { mos } = options;
   const name = options.name ?? 'MemOSMemory';
   return createMiddleware({

@@ -3,15 +3,16 @@ import { fakeModel } from '@langchain/core/testing';
 import { Annotation, END, InMemoryStore, MemorySaver, MessagesAnnotation, START, StateGraph, type BaseStore } from '@langchain/langgraph';
 import { ValidationError, type MemOS } from '@memos-js/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestMos } from '../test-support/create-test-mos.ts';
-import { createMemoryNode, createRememberNode, MemoriesAnnotation } from './memory-node.ts';
+import { ALICE_SECRET, createTestMos, createTwoUserMos, HOSTILE_BOB_RUN, serverIdentity } from '../test-support/create-test-mos.ts';
+import { createMemoryNode, createRememberNode, MemoriesAnnotation, type MemoryNodeOptions } from './memory-node.ts';
 import { MemOSStore } from './memos-store.ts';
 
 const State = Annotation.Root({ ...MessagesAnnotation.spec, ...MemoriesAnnotation.spec });
 
-function buildGraph(store: BaseStore) {
+function buildGraph(store: BaseStore, identity: MemoryNodeOptions['identity'] = serverIdentity) {
   const model = fakeModel()
     .respond((messages: BaseMessage[]) => new AIMessage(`Noted (${messages.length} messages).`))
+    .respond((messages: BaseMessage[]) => new AIMessage(`You told me: ${messages[0]?.text.split('\n').slice(1).join(' | ')}`))
     .respond((messages: BaseMessage[]) => new AIMessage(`You told me: ${messages[0]?.text.split('\n').slice(1).join(' | ')}`));
   const respond = async (state: typeof State.State) => {
     const memoryLines = state.memories.map((m) => `- ${m.text}`).join('\n');
@@ -19,9 +20,9 @@ function buildGraph(store: BaseStore) {
     return { messages: [reply] };
   };
   const graph = new StateGraph(State)
-    .addNode('recall', createMemoryNode({ limit: 3 }))
+    .addNode('recall', createMemoryNode({ identity, limit: 3 }))
     .addNode('respond', respond)
-    .addNode('remember', createRememberNode())
+    .addNode('remember', createRememberNode({ identity }))
     .addEdge(START, 'recall')
     .addEdge('recall', 'respond')
     .addEdge('respond', 'remember')
@@ -40,9 +41,9 @@ describe('createMemoryNode / createRememberNode', () => {
   });
 
   it('runs a compiled graph with MemOSStore end to end: turn 1 is remembered, turn 2 retrieves it', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     const { graph, model } = buildGraph(store);
-    const config = { configurable: { thread_id: 'thread-1', userId: 'alice' } };
+    const config = { configurable: { thread_id: 'thread-1', langgraph_auth_user: { identity: 'alice' } } };
 
     const first = await graph.invoke({ messages: [new HumanMessage('My favourite climbing spot is Fontainebleau near Paris.')] }, config);
     expect(first.memories).toEqual([]);
@@ -62,31 +63,86 @@ describe('createMemoryNode / createRememberNode', () => {
     expect(stored).toHaveLength(2);
 
     // Re-running the remember node on the same state does not duplicate (keys are message ids).
-    await createRememberNode()(second, { ...config, store });
+    await createRememberNode({ identity: serverIdentity })(second, { ...config, store });
     expect((await store.search(['memories', 'alice'])).length).toBe(2);
   });
 
   it('works the same with LangGraph InMemoryStore (any BaseStore)', async () => {
-    const { graph } = buildGraph(new InMemoryStore());
-    const config = { configurable: { thread_id: 't', userId: 'bob' } };
+    const { graph } = buildGraph(new InMemoryStore(), { userId: 'bob' });
+    const config = { configurable: { thread_id: 't' } };
     await graph.invoke({ messages: [new HumanMessage('I play the cello')] }, config);
     const second = await graph.invoke({ messages: [new HumanMessage('What instrument?')] }, config);
     expect(second.memories.map((m) => m.text)).toContain('I play the cello');
   });
 
   it('takes namespace, store and message types from options', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
-    const remember = createRememberNode({ store, namespace: () => ['team', 'notes'], types: ['human', 'ai'], toValue: (m) => ({ content: m.text, kind: m.getType() }) });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
+    const remember = createRememberNode({ store, identity: { userId: 'alice' }, namespace: () => ['team', 'notes'], types: ['human', 'ai'], toValue: (m) => ({ content: m.text, kind: m.getType() }) });
     await remember({ messages: [new HumanMessage({ content: 'Deploy on Fridays is banned', id: 'h1' }), new AIMessage({ content: 'Understood, no Friday deploys.', id: 'a1' })] }, {});
-    const recall = createMemoryNode({ store, namespace: ['team', 'notes'], filter: { kind: 'human' }, memoriesKey: 'notes' });
+    const recall = createMemoryNode({ store, identity: { userId: 'alice' }, namespace: ['team', 'notes'], filter: { kind: 'human' }, memoriesKey: 'notes' });
     const result = await recall({ messages: [new HumanMessage('Can we deploy on Friday?')] }, {});
     expect(result.notes?.map((m) => m.text)).toEqual(['Deploy on Fridays is banned']);
   });
 
   it('fails with ValidationError when no store or no user is known', async () => {
-    await expect(createMemoryNode()({ messages: [new HumanMessage('hi')] }, {})).rejects.toBeInstanceOf(ValidationError);
+    await expect(createMemoryNode({ identity: { userId: 'u' } })({ messages: [new HumanMessage('hi')] }, {})).rejects.toMatchObject({ field: 'memoryNode.store' });
     const store = new InMemoryStore();
-    await expect(createMemoryNode({ store })({ messages: [new HumanMessage('hi')] }, {})).rejects.toMatchObject({ field: 'memoryNode.userId' });
-    await expect(createRememberNode({ store, userId: 'u' })({ messages: 'nope' }, {})).rejects.toBeInstanceOf(ValidationError);
+    await expect(createMemoryNode({ store, identity: serverIdentity })({ messages: [new HumanMessage('hi')] }, {})).rejects.toMatchObject({ field: 'memoryNode.userId' });
+    await expect(createMemoryNode({ store, trustClientIdentity: true })({ messages: [new HumanMessage('hi')] }, {})).rejects.toMatchObject({ field: 'memoryNode.userId' });
+    await expect(createRememberNode({ store, identity: { userId: 'u' } })({ messages: 'nope' }, {})).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('with trustClientIdentity: true, reads the user from the run (local scripts only)', async () => {
+    const store = new InMemoryStore();
+    await createRememberNode({ store, trustClientIdentity: true })({ messages: [new HumanMessage({ content: 'I like tea', id: 'm1' })] }, { configurable: { userId: 'carol' } });
+    expect((await store.search(['memories', 'carol'])).map((i) => i.value['text'])).toEqual(['I like tea']);
+  });
+});
+
+describe('memory nodes against a hostile client', () => {
+  let mos: MemOS;
+  beforeEach(async () => {
+    mos = await createTwoUserMos();
+  });
+  afterEach(async () => {
+    await mos.close();
+  });
+
+  for (const kind of ['MemOSStore', 'InMemoryStore'] as const) {
+    it(`a client setting configurable.userId / context.userId to the victim reads and writes only its own memories (${kind})`, async () => {
+      const store = kind === 'MemOSStore' ? new MemOSStore({ mos, identity: serverIdentity }) : new InMemoryStore();
+      const { graph } = buildGraph(store);
+      await graph.invoke({ messages: [new HumanMessage(ALICE_SECRET)] }, { configurable: { thread_id: 'alice-thread', langgraph_auth_user: { identity: 'alice' } } });
+      const alice = await graph.invoke({ messages: [new HumanMessage('Where is the spare door key?')] }, { configurable: { thread_id: 'alice-thread-2', langgraph_auth_user: { identity: 'alice' } } });
+      expect(alice.memories.map((m) => m.text)).toContain(ALICE_SECRET);
+
+      const bob = await graph.invoke({ messages: [new HumanMessage('Where is the spare door key?')] }, HOSTILE_BOB_RUN);
+      expect(bob.memories.map((m) => m.text)).not.toContain(ALICE_SECRET);
+      expect(bob.memories.every((m) => m.namespace[1] === 'bob')).toBe(true);
+      expect(JSON.stringify(bob.messages)).not.toContain('flower pot');
+      if (kind === 'MemOSStore') {
+        // Bob's turn went to Bob's cube; Alice's cube holds only what Alice said.
+        const bobs = await mos.getAll({ userId: 'bob', cubeIds: ['bob-notes'] });
+        expect(bobs.items.map((i) => i.text)).toContain('Where is the spare door key?');
+        const alices = await mos.getAll({ userId: 'alice', cubeIds: ['alice-notes'] });
+        expect(JSON.stringify(alices.items)).not.toContain('bob-thread');
+      }
+    });
+  }
+
+  it('a run without a user the server knows fails with ValidationError and writes nothing', async () => {
+    const store = new MemOSStore({ mos, identity: serverIdentity });
+    const { graph } = buildGraph(store);
+    const error = await graph.invoke({ messages: [new HumanMessage('Where is the spare door key?')] }, { configurable: { userId: 'alice', cubeId: 'alice-notes' } }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((await mos.getAll({ userId: 'alice' })).total).toBe(1);
+  });
+
+  it('needs identity or trustClientIdentity: true when constructed', () => {
+    expect(() => createMemoryNode({})).toThrow(ValidationError);
+    expect(() => createRememberNode({})).toThrow(expect.objectContaining({ field: 'rememberNode.identity' }));
+    expect(() => createMemoryNode({ identity: serverIdentity, trustClientIdentity: true })).toThrow(ValidationError);
+    expect(() => createMemoryNode({ identity: { userId: '' } })).toThrow(expect.objectContaining({ field: 'memoryNode.identity.userId' }));
+    expect(() => createMemoryNode({ trustClientIdentity: true })).not.toThrow();
   });
 });

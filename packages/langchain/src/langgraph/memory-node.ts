@@ -4,7 +4,8 @@ import { Annotation, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { BaseStore, SearchItem } from '@langchain/langgraph-checkpoint';
 import { ValidationError } from '@memos-js/core';
 import { lastMessageOfType, messageText } from '../format/message-text.ts';
-import { resolveScope, type ScopeOptions } from '../scope/resolve-scope.ts';
+import { checkScopeOptions, resolveScope, type ScopeOptions } from '../scope/resolve-scope.ts';
+import { MemOSStore } from './memos-store.ts';
 
 /** A memory retrieved into graph state (plain JSON, so checkpointers can save it). */
 export interface RetrievedMemory {
@@ -24,11 +25,14 @@ export const MemoriesAnnotation = Annotation.Root({
   memories: Annotation<RetrievedMemory[]>({ reducer: (_current, next) => next, default: () => [] }),
 });
 
-/** Where memory nodes read and write: namespace and store. */
+/**
+ * Where memory nodes read and write: namespace and store. Identity (see `ScopeOptions`): `identity`
+ * (resolved on the server for each run) or `trustClientIdentity: true` is required.
+ */
 export interface MemoryNodeStoreOptions extends ScopeOptions {
   /**
-   * Store namespace of the memories (default `['memories', userId]`, the user coming from the
-   * options, `context` or `configurable`, see `ScopeOptions`), or a function of the run config.
+   * Store namespace of the memories (default `['memories', userId]`, the user from `identity`),
+   * or a function of the run config.
    */
   namespace?: string[] | ((config: LangGraphRunnableConfig) => string[] | Promise<string[]>);
   /** Store to use (default: the graph's store, `compile({ store })`). */
@@ -56,12 +60,21 @@ export interface RememberNodeOptions extends MemoryNodeStoreOptions {
 }
 
 async function resolveTarget(options: MemoryNodeStoreOptions, config: LangGraphRunnableConfig, field: string): Promise<{ store: BaseStore; namespace: string[] }> {
-  const store = options.store ?? config.store;
-  if (!store) throw new ValidationError(`${field}.store`, 'is not set: pass `store` or compile the graph with `compile({ store })`');
+  const graphStore = options.store ?? config.store;
+  if (!graphStore) throw new ValidationError(`${field}.store`, 'is not set: pass `store` or compile the graph with `compile({ store })`');
+  const source = { context: config.context, configurable: config.configurable };
+  const scope = await resolveScope(options, source, field);
+  // A MemOSStore acts for the user of this run (LangGraph hands nodes its batching wrapper).
+  const inner = unwrapStore(graphStore);
+  const store = inner instanceof MemOSStore ? inner.forRun(source) : graphStore;
   if (typeof options.namespace === 'function') return { store, namespace: await options.namespace(config) };
-  if (options.namespace) return { store, namespace: options.namespace };
-  const scope = await resolveScope(options, { context: config.context, configurable: config.configurable }, field);
-  return { store, namespace: ['memories', scope.userId] };
+  return { store, namespace: options.namespace ?? ['memories', scope.userId] };
+}
+
+/** The store inside LangGraph's `AsyncBatchedStore` wrapper, or the store itself. */
+function unwrapStore(store: BaseStore): unknown {
+  const wrapper = store as BaseStore & { lg_name?: unknown; store?: unknown };
+  return wrapper.lg_name === 'AsyncBatchedStore' ? wrapper.store : store;
 }
 
 function messagesOf(state: Record<string, unknown>, key: string, field: string): BaseMessage[] {
@@ -86,9 +99,10 @@ function toRetrieved(item: SearchItem): RetrievedMemory {
 /**
  * A `StateGraph` node that searches the store with the last human message and puts the results in
  * the `memories` channel (add {@link MemoriesAnnotation} to the graph state). With `MemOSStore` the
- * search is MemOS hybrid search.
+ * search is MemOS hybrid search, made as the user the store resolves for this run.
  */
-export function createMemoryNode(options: MemoryNodeOptions = {}) {
+export function createMemoryNode(options: MemoryNodeOptions) {
+  checkScopeOptions(options, 'memoryNode');
   const messagesKey = options.messagesKey ?? 'messages';
   const memoriesKey = options.memoriesKey ?? 'memories';
   return async (state: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<Record<string, RetrievedMemory[]>> => {
@@ -105,7 +119,8 @@ export function createMemoryNode(options: MemoryNodeOptions = {}) {
  * A `StateGraph` node that writes the latest turn's messages (by default the last human message)
  * to the store, keyed by message id so re-running it does not duplicate. Returns no state update.
  */
-export function createRememberNode(options: RememberNodeOptions = {}) {
+export function createRememberNode(options: RememberNodeOptions) {
+  checkScopeOptions(options, 'rememberNode');
   const messagesKey = options.messagesKey ?? 'messages';
   const types = options.types ?? ['human'];
   return async (state: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<Record<string, never>> => {

@@ -1,7 +1,7 @@
 import { InMemoryStore, type BaseStore, type Item, type Operation } from '@langchain/langgraph-checkpoint';
-import { MemosError, ValidationError, type MemOS } from '@memos-js/core';
+import { MemosError, ValidationError, type AdapterIdentity, type MemOS } from '@memos-js/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestMos } from '../test-support/create-test-mos.ts';
+import { ALICE_SECRET, createTestMos, createTwoUserMos, HOSTILE_BOB_RUN, serverIdentity } from '../test-support/create-test-mos.ts';
 import { MemOSStore } from './memos-store.ts';
 
 type Step = { name: string; run: (store: BaseStore) => Promise<unknown> };
@@ -86,7 +86,7 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('gives the same results, operation by operation (timestamps and scores aside)', async () => {
-    const memos = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const memos = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     const reference = new InMemoryStore();
     for (const step of steps) {
       const expected = comparable(await step.run(reference));
@@ -96,7 +96,7 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('returns Dates; an update keeps createdAt and moves updatedAt; a put to an existing key is a new MemOS version', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     await store.put(['p'], 'k', { text: 'first' });
     const before = await store.get(['p'], 'k');
     expect(before?.createdAt).toBeInstanceOf(Date);
@@ -120,7 +120,7 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('ranks a query with MemOS hybrid search and returns the same items as an unranked search', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     const reference = new InMemoryStore();
     const docs: Array<[string, Record<string, unknown>]> = [
       ['coffee', { text: 'Alice drinks her espresso black every morning', kind: 'food' }],
@@ -152,15 +152,29 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('keeps items put with index: false out of the ranking, after the ranked ones and without a score', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     await store.put(['n'], 'secret', { text: 'hiking boots size 39' }, false);
     await store.put(['n'], 'plain', { text: 'hiking trip to Norway' });
     const results = await store.search(['n'], { query: 'hiking' });
     expect(results.map((r) => [r.key, r.score === undefined])).toEqual([['plain', false], ['secret', true]]);
   });
 
+  it('pages through the ranked items, then the unranked ones: an index: false item is on exactly one page', async () => {
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
+    await store.put(['n'], 'secret', { text: 'hiking boots size 39' }, false);
+    await store.put(['n'], 'a', { text: 'hiking trip to Norway' });
+    await store.put(['n'], 'b', { text: 'hiking in the Alps' });
+    await store.put(['n'], 'hidden2', { text: 'hiking poles' }, false);
+    const pages = [];
+    for (let offset = 0; offset < 6; offset += 1) pages.push((await store.search(['n'], { query: 'hiking', limit: 1, offset })).map((r) => r.key));
+    expect(pages.slice(0, 2).flat().sort()).toEqual(['a', 'b']);
+    expect(pages.slice(2)).toEqual([['secret'], ['hidden2'], [], []]);
+    const wide = await store.search(['n'], { query: 'hiking', limit: 3, offset: 1 });
+    expect(wide.map((r) => [r.key, r.score === undefined])).toEqual([[pages[1]![0], false], ['secret', true], ['hidden2', true]]);
+  });
+
   it('indexes the chosen fields and makes store items ordinary MemOS memories', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes', index: { fields: ['title', 'tags[*]'] } });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' }, index: { fields: ['title', 'tags[*]'] } });
     await store.put(['books'], 'b1', { title: 'The Hobbit', tags: ['fantasy', 'dragons'], isbn: '978-0' });
     const { hits } = await mos.search({ userId: 'alice', query: 'dragons fantasy' });
     expect(hits[0]?.item.text).toBe('The Hobbit\nfantasy\ndragons');
@@ -168,7 +182,7 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('shows an edit made through MemOS in the indexed value field', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     await store.put(['m'], 'fact', { text: 'Alice lives in Lyon', source: 'chat' });
     const { items } = await mos.getAll({ userId: 'alice', filter: { metadata: { 'lg:key': 'fact' } } });
     await mos.update({ userId: 'alice', id: items[0]!.id, text: 'Alice lives in Grenoble' });
@@ -178,7 +192,7 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('keeps a long text as one memory with the exact text', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} about the garden.`).join(' ');
     await store.put(['long'], 'k', { text });
     const { items } = await mos.getAll({ userId: 'alice', filter: { metadata: { 'lg:key': 'k' } } });
@@ -188,15 +202,15 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('persists across store instances and separates stores by name', async () => {
-    await new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' }).put(['s'], 'k', { v: 1 });
-    expect((await new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' }).get(['s'], 'k'))?.value).toEqual({ v: 1 });
-    const other = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes', storeName: 'other' });
+    await new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } }).put(['s'], 'k', { v: 1 });
+    expect((await new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } }).get(['s'], 'k'))?.value).toEqual({ v: 1 });
+    const other = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' }, storeName: 'other' });
     expect(await other.get(['s'], 'k')).toBeNull();
     expect(await other.listNamespaces()).toEqual([]);
   });
 
   it('lists only namespaces with live items (InMemoryStore also lists emptied ones)', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     const reference = new InMemoryStore();
     for (const s of [store, reference] as BaseStore[]) {
       await s.put(['a'], 'k', { v: 1 });
@@ -208,7 +222,7 @@ describe('MemOSStore vs InMemoryStore', () => {
   });
 
   it('rejects bad operations with typed MemosErrors and writes nothing', async () => {
-    const store = new MemOSStore({ mos, userId: 'alice', cubeId: 'alice-notes' });
+    const store = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'alice-notes' } });
     const bad: Array<[string, Operation[]]> = [
       ['label with a dot', [{ namespace: ['a.b'], key: 'k', value: { v: 1 } }]],
       ['empty namespace', [{ namespace: [], key: 'k', value: { v: 1 } }]],
@@ -221,7 +235,80 @@ describe('MemOSStore vs InMemoryStore', () => {
       expect(error, name).toBeInstanceOf(ValidationError);
     }
     expect((await mos.getAll({ userId: 'alice' })).total).toBe(0);
-    const foreign = new MemOSStore({ mos, userId: 'alice', cubeId: 'no-such-cube' });
+    const foreign = new MemOSStore({ mos, identity: { userId: 'alice', cubeId: 'no-such-cube' } });
     await expect(foreign.put(['a'], 'k', { v: 1 })).rejects.toSatisfy(MemosError.isInstance);
+  });
+});
+
+describe('MemOSStore: identity and namespaces through the MOS access control', () => {
+  let mos: MemOS;
+  /** Namespaces `['memories', <user>, ...]` live in `<user>-notes`. */
+  const namespaceCube = (ns: readonly string[]) => (ns[0] === 'memories' && ns[1] !== undefined ? `${ns[1]}-notes` : undefined);
+  beforeEach(async () => {
+    mos = await createTwoUserMos();
+    await new MemOSStore({ mos, identity: { userId: 'alice' }, namespaceCube }).put(['memories', 'alice'], 'key', { text: ALICE_SECRET });
+  });
+  afterEach(async () => {
+    await mos.close();
+  });
+
+  it('a user cannot read or write another user\'s namespace; a shared cube opens it for reading only', async () => {
+    const bob = new MemOSStore({ mos, identity: { userId: 'bob' }, namespaceCube });
+    await bob.put(['memories', 'bob'], 'k', { text: 'Bob likes jazz' });
+    const before = (await mos.getAll({ userId: 'alice' })).items.map((i) => [i.id, i.version, i.text]);
+
+    await expect(bob.get(['memories', 'alice'], 'key')).rejects.toSatisfy(MemosError.isInstance);
+    await expect(bob.search(['memories', 'alice'], { query: 'door key' })).rejects.toSatisfy(MemosError.isInstance);
+    await expect(bob.put(['memories', 'alice'], 'key', { text: 'overwritten by Bob' })).rejects.toSatisfy(MemosError.isInstance);
+    await expect(bob.put(['memories', 'alice'], 'new', { text: 'planted by Bob' })).rejects.toSatisfy(MemosError.isInstance);
+    await expect(bob.delete(['memories', 'alice'], 'key')).rejects.toSatisfy(MemosError.isInstance);
+    // A prefix spanning every user's namespace shows Bob only his own.
+    expect((await bob.search(['memories'], { query: 'door key spare flower pot jazz' })).map((r) => r.value)).toEqual([{ text: 'Bob likes jazz' }]);
+    expect((await bob.search([], { limit: 100 })).map((r) => r.namespace)).toEqual([['memories', 'bob']]);
+    expect(await bob.listNamespaces()).toEqual([['memories', 'bob']]);
+    // A namespace that maps to no cube is refused before anything runs.
+    await expect(bob.batch([{ namespace: ['memories', 'bob'], key: 'x', value: { v: 1 } }, { namespace: ['elsewhere'], key: 'k', value: { v: 1 } }])).rejects.toMatchObject({ field: 'store.batch[1].namespace' });
+    expect(await bob.get(['memories', 'bob'], 'x')).toBeNull();
+    expect((await mos.getAll({ userId: 'alice' })).items.map((i) => [i.id, i.version, i.text])).toEqual(before);
+
+    await mos.shareCube({ userId: 'alice', cubeId: 'alice-notes', withUserId: 'bob', access: 'read' });
+    expect((await bob.get(['memories', 'alice'], 'key'))?.value).toEqual({ text: ALICE_SECRET });
+    expect((await bob.search(['memories'], { limit: 10 })).map((r) => r.namespace[1]).sort()).toEqual(['alice', 'bob']);
+    await expect(bob.put(['memories', 'alice'], 'key', { text: 'overwritten by Bob' })).rejects.toSatisfy(MemosError.isInstance);
+    expect((await mos.getAll({ userId: 'alice' })).items.map((i) => [i.id, i.version, i.text])).toEqual(before);
+  });
+
+  it('an item counts only in the cube its namespace maps to (one planted in another cube is not shown)', async () => {
+    const bob = new MemOSStore({ mos, identity: { userId: 'bob', cubeId: 'bob-notes' } });
+    // Bob writes ['memories', 'alice'] into his own cube through a store without a mapping…
+    await bob.put(['memories', 'alice'], 'fake', { text: 'Alice wants Bob to have her key' });
+    // …which Alice's mapped store never shows as hers, even once she can read Bob's cube.
+    await mos.shareCube({ userId: 'bob', cubeId: 'bob-notes', withUserId: 'alice', access: 'read' });
+    const alice = new MemOSStore({ mos, identity: { userId: 'alice' }, namespaceCube });
+    expect((await alice.search(['memories'], { limit: 10 })).map((r) => r.value)).toEqual([{ text: ALICE_SECRET }]);
+    expect((await alice.search(['memories'], { query: 'key', limit: 10 })).map((r) => r.value)).toEqual([{ text: ALICE_SECRET }]);
+  });
+
+  it('resolves the identity from the run it is bound to, never from client-set fields; unbound, a run resolver fails closed', async () => {
+    const store = new MemOSStore({ mos, identity: serverIdentity });
+    const asBob = store.forRun(HOSTILE_BOB_RUN);
+    await asBob.put(['memories', 'alice'], 'note', { text: 'Bob was here' });
+    expect((await asBob.search(['memories'], { query: 'spare door key Bob', limit: 10 })).map((r) => r.value)).toEqual([{ text: 'Bob was here' }]);
+    const [bobItem] = (await mos.getAll({ userId: 'bob', filter: { metadata: { 'lg:key': 'note' } } })).items;
+    expect(bobItem?.cubeId).toBe('bob-notes');
+    expect((await mos.getAll({ userId: 'alice', filter: { metadata: { 'lg:key': 'note' } } })).total).toBe(0);
+
+    await expect(store.search(['memories'])).rejects.toMatchObject({ field: 'store.userId' });
+    await expect(store.put(['memories', 'x'], 'k', { v: 1 })).rejects.toBeInstanceOf(ValidationError);
+    const trusting = new MemOSStore({ mos, trustClientIdentity: true });
+    await expect(trusting.search(['memories'])).rejects.toMatchObject({ field: 'store.userId' });
+    expect(await trusting.forRun({ configurable: { userId: 'bob', cubeId: 'bob-notes' } }).search(['memories'], { limit: 10 })).toHaveLength(1);
+  });
+
+  it('needs identity or trustClientIdentity, and a cube for a fixed identity', () => {
+    expect(() => new MemOSStore({ mos } as never)).toThrow(expect.objectContaining({ field: 'MemOSStore.identity' }));
+    expect(() => new MemOSStore({ mos, identity: { userId: 'bob' } })).toThrow(expect.objectContaining({ field: 'MemOSStore.cubeId' }));
+    expect(() => new MemOSStore({ mos, identity: { userId: 'bob' } as AdapterIdentity, trustClientIdentity: true })).toThrow(ValidationError);
+    expect(() => new MemOSStore({ mos, identity: { userId: 'bob' }, cubeId: 'bob-notes' })).not.toThrow();
   });
 });

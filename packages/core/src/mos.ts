@@ -94,6 +94,7 @@ export class MemOS {
       const ctx: MemoryContext = {
         graph: storage.graph, vector: storage.vector, embedder: this.embedder,
         logger: options.logger ?? silentLogger, now: options.now ?? (() => new Date()), newId: options.newId ?? (() => uuidV7()),
+        ...(options.conflictRetry ? { conflictRetry: options.conflictRetry } : {}),
       };
       const rt: MosRuntime = { ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION };
       const lifecycle = new LifecycleService(rt);

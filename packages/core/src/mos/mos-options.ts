@@ -1,4 +1,5 @@
 import type { MemReader } from '../extraction/index.ts';
+import type { ConflictRetryOptions } from '../memory/textual/with-item-retry.ts';
 import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
 import type { Embedder, GraphStore, Logger, VectorStore } from '../spec/index.ts';
 import type { ChromaVectorStoreOptions } from '../storage/chroma/chroma-options.ts';
@@ -50,6 +51,13 @@ export interface MemOSOptions {
    * (call `repair()` yourself).
    */
   vectorRetry?: { initialDelayMs?: number; maxDelayMs?: number } | false;
+  /**
+   * Changes of one item (update, delete, invalidate, rollback) are optimistic transactions: when
+   * another runtime or process changed the item first, the change is re-read and re-applied, up to
+   * `attempts` times in all (default 5) with a jittered backoff from `baseDelayMs` (default 5), then
+   * fails with `ConflictError` (reason `version-mismatch`). `onRetry` is told of each retry.
+   */
+  conflictRetry?: ConflictRetryOptions;
   /** Logger (default: silent). */
   logger?: Logger;
   /** Clock (default: `() => new Date()`); inject for deterministic tests. */

@@ -71,7 +71,7 @@ export async function addMemories(ctx: MemoryContext, options: AddMemoriesOption
     if (previous && current) edges.push({ from: current.id, to: previous.id, type: 'FOLLOWS', cubeId: cube.id, weight: 1, createdAt: at });
   });
   await ctx.graph.write({
-    items: items.map(itemWrite),
+    items: items.map((item) => ({ ...itemWrite(item), expectedVersion: 0 })),
     edges,
     versions: items.map((item) => versionRecord(item, 'create', userId, at)),
     audit: [auditRecord(ctx, { actor: userId, action: 'add', at, cubeId: cube.id, details: { count: items.length } })],

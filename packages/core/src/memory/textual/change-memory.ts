@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors/not-found-error.ts';
 import type { MemoryEdge, MemoryItem, MemoryStatus, MetadataValue, VersionAction } from '../../spec/index.ts';
 import { itemWrite } from './item-terms.ts';
 import type { MemoryContext } from './memory-context.ts';
-import { embedItems, upsertVectors } from './sync-vectors.ts';
+import { deleteVectors, embedItems, upsertVectors } from './sync-vectors.ts';
 import { auditRecord, versionRecord } from './version-record.ts';
 
 /** Fields an update may change. */
@@ -35,18 +35,17 @@ async function commitChange(ctx: MemoryContext, options: { before: MemoryItem; a
     after.embeddingModel = ctx.embedder.fingerprint;
   }
   if (dropVector) after.vectorSyncState = 'none';
+  // Optimistic concurrency: the write fails (ConflictError 'version-mismatch') if another writer,
+  // in this process or another, changed the item since `before` was read; the MOS re-reads and retries.
   await ctx.graph.write({
-    items: [itemWrite(after)],
+    items: [{ ...itemWrite(after), expectedVersion: before.version }],
     ...(options.edges ? { edges: options.edges } : {}),
     versions: [versionRecord(after, action, actor, at, options.reason)],
     audit: [auditRecord(ctx, { actor, action, at, cubeId: after.cubeId, itemId: after.id, details: { version: after.version } })],
   });
   if (dropVector) {
-    try {
-      await ctx.vector.delete({ space: ctx.embedder, ids: [after.id] });
-    } catch (error) {
-      ctx.logger.warn('vector delete failed; repair() removes the orphan', { id: after.id, error: String(error) });
-    }
+    // Failures are logged and left to repair(); a restore racing the removal gets its vector back.
+    await deleteVectors(ctx, [{ id: after.id, cubeId: after.cubeId }]);
   } else if (textChanged) {
     await upsertVectors(ctx, [after], vectors);
   }

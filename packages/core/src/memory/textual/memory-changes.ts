@@ -6,6 +6,7 @@ import type { EdgeType, MemCubeConfig, MemoryEdge, MemoryItem } from '../../spec
 import { addMemories, type AddMemoriesOptions } from './add-memories.ts';
 import { deleteMemory, invalidateMemory, rollbackMemory, updateMemory, type MemoryPatch } from './change-memory.ts';
 import { auditRecord } from './version-record.ts';
+import { withItemRetry } from './with-item-retry.ts';
 
 /** Everything that changes memories: add, update, delete, invalidate, rollback, relate. */
 export class MemoryChanges {
@@ -66,10 +67,16 @@ export class MemoryChanges {
     await Promise.allSettled([...this.#locks.values()]);
   }
 
-  /** Runs a change of one item under a per-item lock (no lost updates between concurrent calls of this runtime). */
+  /**
+   * Runs a change of one item: under a per-item lock (concurrent calls of this runtime queue, the
+   * fast path), and, since other runtimes and processes may write the same store, as an optimistic
+   * transaction: the write expects the version the change read, and a `version-mismatch` conflict
+   * re-reads the item (access checked again) and re-applies the change, a bounded number of times.
+   */
   async #withItem(scope: ActorScope, id: string, change: (item: MemoryItem) => Promise<MemoryItem>): Promise<MemoryItem> {
     const previous = this.#locks.get(id) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(async () => change((await scope.item(id, 'write')).item));
+    const attempt = async () => change((await scope.item(id, 'write')).item);
+    const run = previous.catch(() => undefined).then(() => withItemRetry({ ...this.#rt.ctx.conflictRetry, run: attempt }));
     this.#locks.set(id, run);
     try {
       return await run;

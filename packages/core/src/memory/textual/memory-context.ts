@@ -1,4 +1,5 @@
 import type { Embedder, GraphStore, Logger, VectorStore } from '../../spec/index.ts';
+import type { ConflictRetryOptions } from './with-item-retry.ts';
 
 /** What the memory operations need from the runtime. */
 export interface MemoryContext {
@@ -12,4 +13,6 @@ export interface MemoryContext {
   newId: () => string;
   /** Told when a vector write failed (the items stay `failed`), so a retry can be scheduled. */
   onVectorFailure?: (cubeIds: string[]) => void;
+  /** Retries of changes that lost an optimistic-concurrency race (default: 5 attempts, ~5 ms jittered backoff). */
+  conflictRetry?: ConflictRetryOptions;
 }

@@ -117,18 +117,23 @@ function fileRows(path: string): Record<string, unknown[]> {
   }
 }
 
-/** What every user can see of every cube, through the MOS and the graph (cubes, items, history, edges, audit, users). */
+const ALL_STATUSES = ['active', 'archived', 'merged', 'invalidated', 'expired', 'deleted'] as const;
+
+/**
+ * Everything the store holds, read through the stores (so the reads themselves leave no audit
+ * trail): users, and per cube its config, items of every status, versions, vectors, edges, audit.
+ */
 async function apiState(mos: MemOS) {
   const cubes = await mos.graph.listCubes();
   const state = [];
   for (const cube of cubes.sort((a, b) => a.id.localeCompare(b.id))) {
-    const { items } = await mos.getAll({ userId: cube.ownerId, cubeIds: [cube.id], limit: 1_000, filter: { statuses: ['active', 'archived', 'merged', 'invalidated', 'expired', 'deleted'] } });
+    const items = await mos.graph.listItems({ filter: { cubeIds: [cube.id], statuses: [...ALL_STATUSES] }, limit: 10_000, offset: 0, order: 'createdAt', direction: 'asc' });
     const histories = [];
-    for (const it of items) histories.push(await mos.history({ userId: cube.ownerId, id: it.id }));
+    for (const it of items) histories.push(await mos.graph.listVersions({ cubeId: cube.id, itemId: it.id }));
     const vectors = await mos.vector.get({ space: cube.embedder, ids: items.map((it) => it.id) });
-    state.push({ cube, items, histories, vectors, edges: await mos.graph.listEdges({ cubeIds: [cube.id] }), audit: await mos.audit({ userId: cube.ownerId, cubeId: cube.id }) });
+    state.push({ cube, items, histories, vectors, edges: await mos.graph.listEdges({ cubeIds: [cube.id] }), audit: await mos.graph.listAudit({ cubeId: cube.id }) });
   }
-  return { users: await mos.listUsers(), cubes: state };
+  return { users: await mos.graph.listUsers(), cubes: state };
 }
 
 let scratch: string;
@@ -164,7 +169,8 @@ async function loadReminted(options: { dir: string; cubeId?: string }) {
 /** Loads the dump as mallory and expects `errorClass` with nothing written anywhere. */
 async function expectRefused(dump: RawDump | string, errorClass: abstract new (...args: never[]) => MemosError, options: { cubeId?: string } = {}) {
   const dir = typeof dump === 'string' ? dump : await writeDump(join(scratch, `dump-${Math.random().toString(36).slice(2)}`), dump);
-  const [rows, api] = [fileRows(dbPath), await apiState(mos)];
+  const api = await apiState(mos);
+  const rows = fileRows(dbPath);
   const error = await mos.loadCube({ userId: 'mallory', dir, ...options }).then(() => undefined, (e: unknown) => e);
   expect(error, 'the dump was accepted').toBeInstanceOf(errorClass);
   expect(MemosError.isInstance(error)).toBe(true);

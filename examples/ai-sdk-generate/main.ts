@@ -54,8 +54,11 @@ export async function main(options: MainOptions = {}): Promise<void> {
   // What each turn injected and wrote, reported by the middleware's callbacks.
   let injected: SessionMemory[] = [];
   let written: MemoryItem[] = [];
+  // Who is talking is decided here, on the server (a web app takes it from its auth session and
+  // builds the middleware per request); the call's providerOptions only carry the session and names.
   const middleware = memosMiddleware({
     mos,
+    identity: { userId: 'priya', cubeId: 'priya-chats' },
     topK: 3,
     tokenBudget: 500,
     onInjected: (event) => void (injected = event.memories),
@@ -76,7 +79,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
       model: assistant,
       instructions: 'You are a friendly assistant. Use what you remember about the user.',
       prompt: turn.prompt,
-      providerOptions: { memos: { userId: 'priya', cubeId: 'priya-chats', sessionId: turn.sessionId, userName: 'Priya', assistantName: 'Assistant' } },
+      providerOptions: { memos: { sessionId: turn.sessionId, userName: 'Priya', assistantName: 'Assistant' } },
     });
     log(injected.length > 0 ? `injected memories (${injected.length}):` : 'injected memories: none');
     for (const memory of injected) log(`  - ${line(memory.item)}`);

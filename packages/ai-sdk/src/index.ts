@@ -4,7 +4,7 @@
  */
 export { memosMiddleware, type MemosMiddleware } from './middleware/memos-middleware.ts';
 export type { MemosMiddlewareOptions, MemosInjectedEvent, MemosWrittenEvent, MemosErrorEvent } from './middleware/memos-middleware-options.ts';
-export { resolveFromProviderOptions, type MemosCallContext } from './middleware/memos-call-context.ts';
+export { resolveFromProviderOptions, resolveCallContext, type MemosCallContext, type MemosIdentityResolver, type CallContextOptions } from './middleware/memos-call-context.ts';
 export { getSessionMemories, type SessionMemory, type SessionMemoriesRequest } from './middleware/get-session-memories.ts';
 export { formatMemories, formatMemoryLine, MEMORY_HEADER } from './middleware/format-memories.ts';
 export { selectWithinBudget, approximateTokens, type SelectWithinBudgetOptions } from './middleware/select-within-budget.ts';

@@ -80,8 +80,8 @@ describe('createLlamaCppLanguageModel on SmolLM2-135M-Instruct', () => {
     await mos.createUser({ id: 'lily', name: 'Lily' });
     await mos.createCube({ userId: 'lily', id: 'stories', name: 'Stories' });
     await mos.add({ userId: 'lily', cubeId: 'stories', text: 'Lily has a red ball.' });
-    const middleware = memosMiddleware({ mos });
-    const providerOptions = { memos: { userId: 'lily', cubeId: 'stories', sessionId: 's1' } };
+    const middleware = memosMiddleware({ mos, identity: { userId: 'lily', cubeId: 'stories' } });
+    const providerOptions = { memos: { sessionId: 's1' } };
     const wrapped = wrapLanguageModel({ model, middleware });
     const first = await generateText({ model: wrapped, prompt: 'Where is the red ball?', providerOptions, maxOutputTokens: 16 });
     expect(first.text.length).toBeGreaterThan(0);

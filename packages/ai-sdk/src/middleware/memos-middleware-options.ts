@@ -1,6 +1,6 @@
 import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import type { Logger, MemOS, MemoryItem } from '@memos-js/core';
-import type { MemosCallContext } from './memos-call-context.ts';
+import type { MemosCallContext, MemosIdentityResolver } from './memos-call-context.ts';
 import type { SessionMemoriesRequest, SessionMemory } from './get-session-memories.ts';
 
 /** Options of {@link memosMiddleware}. */
@@ -8,11 +8,22 @@ export interface MemosMiddlewareOptions {
   /** The MemOS runtime (already `setup()`). */
   mos: MemOS;
   /**
-   * Who is talking and where, per call. Default: {@link resolveFromProviderOptions}, which reads
-   * `providerOptions.memos` (`{ userId, cubeId?, cubeIds?, sessionId?, ... }`). Return `undefined`
-   * to let the call pass through untouched (nothing retrieved, injected or written, no metadata).
+   * Who is talking and where, decided on the server: a fixed `{ userId, cubeId?, cubeIds?, ... }`
+   * (a middleware built per request from the authenticated session) or a function of the call
+   * options that returns it (read only what your server set after authentication). Return
+   * `undefined` to let the call pass through untouched (nothing retrieved, injected or written, no
+   * metadata). `sessionId`, `userName`, `assistantName` and `turnId` not returned here are taken
+   * from `providerOptions.memos`; its `userId`, `cubeId` and `cubeIds` are ignored. Required
+   * unless `trustClientIdentity` (constructing the middleware with neither is a `ValidationError`).
    */
-  resolve?: (params: LanguageModelV4CallOptions) => MemosCallContext | undefined | PromiseLike<MemosCallContext | undefined>;
+  identity?: MemosCallContext | MemosIdentityResolver;
+  /**
+   * UNSAFE wherever a client can shape the call (a route that passes the request body on):
+   * `true` takes the user and cubes from `providerOptions.memos` (`{ userId, cubeId?, cubeIds?,
+   * sessionId?, ... }`, see {@link resolveFromProviderOptions}), which such a client sets to any
+   * user's id. For local scripts, tests and single-user tools only.
+   */
+  trustClientIdentity?: boolean;
   /** Most memories retrieved per call (default 5). */
   topK?: number;
   /**

@@ -22,7 +22,10 @@ function textParts(deltas: string[]): LanguageModelV4StreamPart[] {
 function streamingModel(parts: LanguageModelV4StreamPart[]): MockLanguageModelV4 {
   return new MockLanguageModelV4({ doStream: async (): Promise<LanguageModelV4StreamResult> => ({ stream: convertArrayToReadableStream(parts) }) });
 }
-const providerOptions = { memos: { userId: 'priya', cubeId: 'chats', cubeIds: ['profile'], sessionId: 's1', userName: 'Priya', assistantName: 'Tom' } };
+/** Who the calls are for, as the server knows it (a middleware built per authenticated request). */
+const identity = { userId: 'priya', cubeId: 'chats', cubeIds: ['profile'] };
+/** The call's details; its userId is ignored by the middleware (only `identity` says who is talking). */
+const providerOptions = { memos: { userId: 'someone-else', sessionId: 's1', userName: 'Priya', assistantName: 'Tom' } };
 
 let mos: MemOS;
 let biscuit: string;
@@ -47,7 +50,7 @@ describe('memosMiddleware with streamText', () => {
   it('injects memories, streams unchanged text, adds the injected ids on finish and writes the accumulated turn', async () => {
     const model = streamingModel([...textParts(['Your beagle ', 'is called ', 'Biscuit.']), finish]);
     const written: MemosWrittenEvent[] = [];
-    const middleware = memosMiddleware({ mos, onWritten: (event) => void written.push(event) });
+    const middleware = memosMiddleware({ mos, identity, onWritten: (event) => void written.push(event) });
     const result = streamText({ model: wrapLanguageModel({ model, middleware }), instructions: 'Be brief.', prompt: 'What is my beagle called?', providerOptions });
     const chunks: string[] = [];
     for await (const chunk of result.textStream) chunks.push(chunk);
@@ -66,7 +69,7 @@ describe('memosMiddleware with streamText', () => {
 
   it('gives the same memory prefix on a second streamed turn', async () => {
     const model = streamingModel([...textParts(['Biscuit.']), finish]);
-    const middleware = memosMiddleware({ mos });
+    const middleware = memosMiddleware({ mos, identity });
     const wrapped = wrapLanguageModel({ model, middleware });
     for (const prompt of ['What is my beagle called?', 'And what was the beagle called again?']) {
       await streamText({ model: wrapped, prompt, providerOptions }).consumeStream();
@@ -79,7 +82,7 @@ describe('memosMiddleware with streamText', () => {
 
   it('writes nothing when the stream carries an error part', async () => {
     const model = streamingModel([...textParts(['Half an ans']), { type: 'error', error: new Error('connection reset') }, finish]);
-    const middleware = memosMiddleware({ mos });
+    const middleware = memosMiddleware({ mos, identity });
     const errors: unknown[] = [];
     await streamText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Tell me a story', providerOptions, onError: ({ error }) => void errors.push(error) }).consumeStream();
     await middleware.flush();
@@ -98,7 +101,7 @@ describe('memosMiddleware with streamText', () => {
         }),
       }),
     });
-    const middleware = memosMiddleware({ mos });
+    const middleware = memosMiddleware({ mos, identity });
     const errors: unknown[] = [];
     const result = streamText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Tell me a story', providerOptions, onError: ({ error }) => void errors.push(error) });
     await result.consumeStream({ onError: (error) => void errors.push(error) });
@@ -113,7 +116,7 @@ describe('memosMiddleware with streamText', () => {
         throw new Error('provider down');
       },
     });
-    const middleware = memosMiddleware({ mos });
+    const middleware = memosMiddleware({ mos, identity });
     const errors: unknown[] = [];
     await streamText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Hello there', providerOptions, maxRetries: 0, onError: ({ error }) => void errors.push(error) }).consumeStream();
     await middleware.flush();
@@ -124,8 +127,8 @@ describe('memosMiddleware with streamText', () => {
   it('passes a stream without a user through untouched', async () => {
     const parts = [...textParts(['hi']), finish];
     const model = streamingModel(parts);
-    const middleware = memosMiddleware({ mos });
-    const result = streamText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Hello there' });
+    const middleware = memosMiddleware({ mos, identity: () => undefined });
+    const result = streamText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Hello there', providerOptions });
     expect(await result.text).toBe('hi');
     expect(await result.providerMetadata).toEqual({ mock: { requestId: 'r1' } });
     expect(model.doStreamCalls[0]?.prompt).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Hello there' }] }]);

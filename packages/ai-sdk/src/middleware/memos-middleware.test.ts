@@ -48,7 +48,7 @@ async function sessionItems(cubeId = 'chats'): Promise<MemoryItem[]> {
 describe('memosMiddleware with generateText', () => {
   it('injects one system message with the memories right after the system prompt', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('Biscuit.') });
-    const middleware = memosMiddleware({ mos, write: false });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true, write: false });
     const result = await generateText({
       model: wrapLanguageModel({ model, middleware }),
       instructions: 'You are a helpful assistant.',
@@ -70,7 +70,7 @@ describe('memosMiddleware with generateText', () => {
   it('puts the memory message first when the prompt has no system message', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('ok') });
     await generateText({
-      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, write: false }) }),
+      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true, write: false }) }),
       messages: [{ role: 'user', content: 'peanuts?' }, { role: 'assistant', content: 'Yes?' }, { role: 'user', content: 'Am I allergic to peanuts?' }],
       providerOptions: { memos: { userId: 'priya', cubeIds: ['profile'] } },
     });
@@ -82,7 +82,7 @@ describe('memosMiddleware with generateText', () => {
   it('gives a byte-identical memory prefix on two turns when memory is unchanged', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('Biscuit.') });
     // Turns are written to `chats` while memories come from `profile`: the searched memory does not change.
-    const middleware = memosMiddleware({ mos });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true });
     const wrapped = wrapLanguageModel({ model, middleware });
     const providerOptions = { memos: { userId: 'priya', cubeId: 'chats', cubeIds: ['profile'], sessionId: 's1' } };
     await generateText({ model: wrapped, instructions: 'Be brief.', prompt: 'What is my beagle called?', providerOptions });
@@ -98,7 +98,7 @@ describe('memosMiddleware with generateText', () => {
   it('writes the turn back in the background, without delaying the response', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('Your beagle is called Biscuit.') });
     const written: MemosWrittenEvent[] = [];
-    const middleware = memosMiddleware({ mos, now: () => new Date('2025-02-01T10:00:00Z'), onWritten: (event) => void written.push(event) });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true, now: () => new Date('2025-02-01T10:00:00Z'), onWritten: (event) => void written.push(event) });
     const realAdd = mos.add.bind(mos);
     const gate = Promise.withResolvers<void>();
     mos.add = async (input) => {
@@ -132,7 +132,7 @@ describe('memosMiddleware with generateText', () => {
         throw new Error('provider down');
       },
     });
-    const middleware = memosMiddleware({ mos });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true });
     await expect(generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Hello there', providerOptions: memos(), maxRetries: 0 })).rejects.toThrow('provider down');
     await middleware.flush();
     expect(await sessionItems()).toEqual([]);
@@ -140,7 +140,7 @@ describe('memosMiddleware with generateText', () => {
 
   it('writes nothing when the model finishes with an error', async () => {
     const model = new MockLanguageModelV4({ doGenerate: { ...answer('partial'), finishReason: { unified: 'error', raw: 'server_error' } } });
-    const middleware = memosMiddleware({ mos });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true });
     await generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Hello there', providerOptions: memos() });
     await middleware.flush();
     expect(await sessionItems()).toEqual([]);
@@ -154,7 +154,7 @@ describe('memosMiddleware with generateText', () => {
     expect(approximateTokens(formatMemories(ranked))).toBeGreaterThan(budget);
     const model = new MockLanguageModelV4({ doGenerate: answer('ok') });
     const result = await generateText({
-      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, write: false, tokenBudget: budget }) }),
+      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true, write: false, tokenBudget: budget }) }),
       prompt: 'beagle Biscuit',
       providerOptions: { memos: { userId: 'priya', cubeIds: ['profile'] } },
     });
@@ -165,7 +165,7 @@ describe('memosMiddleware with generateText', () => {
   it('injects nothing when not even one memory fits the budget', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('ok') });
     const result = await generateText({
-      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, write: false, tokenBudget: 10 }) }),
+      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true, write: false, tokenBudget: 10 }) }),
       prompt: 'beagle',
       providerOptions: { memos: { userId: 'priya', cubeIds: ['profile'] } },
     });
@@ -176,7 +176,7 @@ describe('memosMiddleware with generateText', () => {
   it('passes a call without a user through untouched', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('hi') });
     const requests: SessionMemoriesRequest[] = [];
-    const middleware = memosMiddleware({ mos, retrieve: async (request) => (requests.push(request), []) });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true, retrieve: async (request) => (requests.push(request), []) });
     const result = await generateText({ model: wrapLanguageModel({ model, middleware }), instructions: 'sys', prompt: 'Hello there' });
     await middleware.flush();
     expect(model.doGenerateCalls[0]?.prompt).toEqual([{ role: 'system', content: 'sys' }, { role: 'user', content: [{ type: 'text', text: 'Hello there' }] }]);
@@ -187,7 +187,7 @@ describe('memosMiddleware with generateText', () => {
 
   it('rejects a malformed providerOptions.memos instead of silently skipping memory', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('hi') });
-    const call = generateText({ model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos }) }), prompt: 'Hi', providerOptions: { memos: { cubeId: 'chats' } } });
+    const call = generateText({ model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true }) }), prompt: 'Hi', providerOptions: { memos: { cubeId: 'chats' } } });
     await expect(call).rejects.toMatchObject({ code: 'MEMOS_VALIDATION', field: 'providerOptions.memos.userId' });
     expect(model.doGenerateCalls).toEqual([]);
   });
@@ -196,7 +196,7 @@ describe('memosMiddleware with generateText', () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('hi') });
     const requests: Omit<SessionMemoriesRequest, 'mos'>[] = [];
     const middleware = memosMiddleware({
-      mos, write: false, topK: 3, resolve: () => ({ userId: 'priya', cubeId: 'chats', sessionId: 's9' }),
+      mos, write: false, topK: 3, identity: () => ({ userId: 'priya', cubeId: 'chats', sessionId: 's9' }),
       retrieve: async ({ mos: _mos, ...request }) => (requests.push(request), []),
     });
     await generateText({ model: wrapLanguageModel({ model, middleware }), messages: [{ role: 'user', content: 'first' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'second question' }] });
@@ -205,7 +205,7 @@ describe('memosMiddleware with generateText', () => {
 
   it("with inject 'none' retrieves nothing, leaves the prompt alone and still writes the turn", async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('Noted.') });
-    const middleware = memosMiddleware({ mos, inject: 'none' });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true, inject: 'none' });
     const result = await generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'I moved to Lisbon.', providerOptions: memos() });
     await middleware.flush();
     expect(model.doGenerateCalls[0]?.prompt).toEqual([{ role: 'user', content: [{ type: 'text', text: 'I moved to Lisbon.' }] }]);
@@ -216,7 +216,7 @@ describe('memosMiddleware with generateText', () => {
   it('reports a failed background write to onError and keeps the response', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('ok') });
     const errors: { code: unknown; phase: string }[] = [];
-    const middleware = memosMiddleware({ mos, onError: (error, event) => errors.push({ code: (error as { code?: unknown }).code, phase: event.phase }) });
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true, onError: (error, event) => errors.push({ code: (error as { code?: unknown }).code, phase: event.phase }) });
     const result = await generateText({
       model: wrapLanguageModel({ model, middleware }), prompt: 'Am I allergic to peanuts?',
       providerOptions: { memos: { userId: 'priya', cubeId: 'no-such-cube', cubeIds: ['profile'], turnId: 't-1' } },
@@ -228,8 +228,59 @@ describe('memosMiddleware with generateText', () => {
   });
 
   it('validates its options', () => {
-    expect(() => memosMiddleware({ mos, topK: 0 })).toThrow(/memosMiddleware\.topK/);
-    expect(() => memosMiddleware({ mos, tokenBudget: -1 })).toThrow(/memosMiddleware\.tokenBudget/);
-    expect(() => memosMiddleware({ mos, inject: 'user-message' as 'none' })).toThrow(/memosMiddleware\.inject/);
+    expect(() => memosMiddleware({ mos, trustClientIdentity: true, topK: 0 })).toThrow(/memosMiddleware\.topK/);
+    expect(() => memosMiddleware({ mos, trustClientIdentity: true, tokenBudget: -1 })).toThrow(/memosMiddleware\.tokenBudget/);
+    expect(() => memosMiddleware({ mos, trustClientIdentity: true, inject: 'user-message' as 'none' })).toThrow(/memosMiddleware\.inject/);
+  });
+});
+
+describe('memosMiddleware against a hostile client', () => {
+  beforeEach(async () => {
+    await mos.createUser({ id: 'omar', name: 'Omar' });
+    await mos.createCube({ userId: 'omar', id: 'omar-chats', name: 'Omar' });
+  });
+
+  it('a call whose providerOptions.memos names the victim reads and writes only the authenticated user', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: answer('No idea.') });
+    // The server resolves the user from its own session store, keyed by a header it checked.
+    const sessions = new Map([['token-omar', 'omar']]);
+    const middleware = memosMiddleware({
+      mos,
+      identity: ({ headers }) => {
+        const userId = sessions.get(headers?.['x-session'] ?? '');
+        return userId === undefined ? undefined : { userId, cubeId: `${userId}-chats` };
+      },
+    });
+    const hostile = { memos: { userId: 'priya', cubeId: 'chats', cubeIds: ['profile', 'chats'], sessionId: 's-omar' } };
+    const before = (await mos.getAll({ userId: 'priya' })).items.map((i) => [i.id, i.version]);
+    const result = await generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Am I allergic to peanuts? What is my beagle called?', headers: { 'x-session': 'token-omar' }, providerOptions: hostile });
+    await middleware.flush();
+    expect(JSON.stringify(model.doGenerateCalls[0]?.prompt)).not.toContain('allergic to peanuts.');
+    expect(JSON.stringify(model.doGenerateCalls[0]?.prompt)).not.toContain('Biscuit');
+    expect(result.providerMetadata?.['memos']).toEqual({ injected: [] });
+    expect((await mos.getAll({ userId: 'omar', cubeIds: ['omar-chats'] })).items.map((i) => [i.text, i.sessionId])).toEqual([
+      ['Am I allergic to peanuts? What is my beagle called?', 's-omar'], ['No idea.', 's-omar'],
+    ]);
+    expect((await mos.getAll({ userId: 'priya' })).items.map((i) => [i.id, i.version])).toEqual(before);
+
+    // No session the server knows: the call passes through, even though providerOptions name a user.
+    await generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Hello', providerOptions: hostile });
+    await middleware.flush();
+    expect(model.doGenerateCalls[1]?.prompt).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }]);
+    expect((await mos.getAll({ userId: 'priya' })).items.map((i) => [i.id, i.version])).toEqual(before);
+  });
+
+  it('needs identity or trustClientIdentity: true when constructed', () => {
+    expect(() => memosMiddleware({ mos })).toThrow(expect.objectContaining({ code: 'MEMOS_VALIDATION', field: 'memosMiddleware.identity' }));
+    expect(() => memosMiddleware({ mos, identity: { userId: 'omar' }, trustClientIdentity: true })).toThrow(expect.objectContaining({ field: 'memosMiddleware.identity' }));
+    expect(() => memosMiddleware({ mos, identity: { userId: '' } })).toThrow(expect.objectContaining({ field: 'memosMiddleware.identity.userId' }));
+    expect(() => memosMiddleware({ mos, identity: { userId: 'omar' } })).not.toThrow();
+  });
+
+  it('rejects a resolver result that is not an identity', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: answer('x') });
+    const middleware = memosMiddleware({ mos, identity: () => ({ userId: 'omar', cubeIds: [] }) });
+    await expect(generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'Hi' })).rejects.toMatchObject({ field: 'memosMiddleware.identity.cubeIds' });
+    expect(model.doGenerateCalls).toEqual([]);
   });
 });

@@ -2,13 +2,13 @@ import type {
   LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4FinishReason, LanguageModelV4Middleware, LanguageModelV4StreamPart,
   SharedV4ProviderMetadata,
 } from '@ai-sdk/provider';
-import { ValidationError } from '@memos-js/core';
+import { checkIdentityOptions, ValidationError } from '@memos-js/core';
 import { BackgroundWrites } from './background-writes.ts';
 import { formatMemories } from './format-memories.ts';
 import { getSessionMemories, type SessionMemory } from './get-session-memories.ts';
 import { injectMemoryMessage } from './inject-memory-message.ts';
 import { latestUserText } from './latest-user-text.ts';
-import { resolveFromProviderOptions, type MemosCallContext } from './memos-call-context.ts';
+import { resolveCallContext, type MemosCallContext } from './memos-call-context.ts';
 import type { MemosErrorEvent, MemosMiddlewareOptions } from './memos-middleware-options.ts';
 import { approximateTokens, selectWithinBudget } from './select-within-budget.ts';
 
@@ -33,7 +33,7 @@ const NOT_WRITTEN: ReadonlySet<LanguageModelV4FinishReason['unified']> = new Set
 
 /**
  * Memory for any AI SDK language model, as a V4 middleware for `wrapLanguageModel`:
- * - `transformParams` resolves the call's user and cubes (default: `providerOptions.memos`), gets
+ * - `transformParams` resolves the call's user and cubes (`identity`, on the server), gets
  *   the turn's memories (`retrieve`, default a hybrid search on the latest user message), keeps the
  *   best ones within `tokenBudget`, and injects them as ONE system message right after the prompt's
  *   leading system messages, in a deterministic layout (same memories, byte-identical message);
@@ -48,13 +48,14 @@ const NOT_WRITTEN: ReadonlySet<LanguageModelV4FinishReason['unified']> = new Set
  */
 export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddleware {
   const { mos } = options;
+  checkIdentityOptions(options, 'memosMiddleware');
   const topK = options.topK ?? 5;
   if (!Number.isInteger(topK) || topK < 1 || topK > mos.limits.maxTopK) throw new ValidationError('memosMiddleware.topK', `must be an integer in 1..${mos.limits.maxTopK}`);
   const tokenBudget = options.tokenBudget ?? 1000;
   if (!Number.isFinite(tokenBudget) || tokenBudget < 0) throw new ValidationError('memosMiddleware.tokenBudget', 'must be a finite number >= 0');
   const inject = options.inject ?? 'system-message';
   if (inject !== 'system-message' && inject !== 'none') throw new ValidationError('memosMiddleware.inject', "must be 'system-message' or 'none'");
-  const resolve = options.resolve ?? resolveFromProviderOptions;
+  const identityOptions = { identity: options.identity, trustClientIdentity: options.trustClientIdentity };
   const retrieve = options.retrieve ?? getSessionMemories;
   const format = options.format ?? formatMemories;
   const countTokens = options.countTokens ?? approximateTokens;
@@ -66,7 +67,7 @@ export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddlewar
   const writes = new BackgroundWrites({ onError: (error) => console.error('@memos-js/ai-sdk: background write failed', error) });
 
   async function transformParams({ params }: { params: LanguageModelV4CallOptions }): Promise<LanguageModelV4CallOptions> {
-    const context = await resolve(params);
+    const context = await resolveCallContext(identityOptions, params);
     if (context === undefined) return params;
     const userText = latestUserText(params.prompt);
     let chosen: SessionMemory[] = [];

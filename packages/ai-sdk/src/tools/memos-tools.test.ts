@@ -44,7 +44,7 @@ describe('memosTools', () => {
     const model = new MockLanguageModelV4({
       doGenerate: [respond([call('c1', 'searchMemories', { query: 'beagle name', topK: 1 })]), respond([{ type: 'text', text: 'Your beagle is Biscuit.' }])],
     });
-    const middleware = memosMiddleware({ mos, inject: 'none' });
+    const middleware = memosMiddleware({ mos, identity: { userId: 'priya', cubeId: 'chats' }, inject: 'none' });
     const result = await generateText({
       model: wrapLanguageModel({ model, middleware }),
       tools: memosTools({ mos, userId: 'priya', cubeId: 'chats' }),
@@ -111,6 +111,29 @@ describe('memosTools', () => {
     expect((await mos.get({ userId: 'priya', id: elsewhere })).status).toBe('active');
     expect(outputs['addMemory']).toMatchObject({ error: { code: 'MEMOS_VALIDATION' } });
     expect(result.text).toBe('Sorry.');
+  });
+
+  it('reveals nothing about another user\'s memory: the same error as an unknown id, and it stays untouched', async () => {
+    await mos.createUser({ id: 'omar', name: 'Omar' });
+    await mos.createCube({ userId: 'omar', id: 'omar-notes', name: 'Omar' });
+    const [secret] = (await mos.add({ userId: 'omar', cubeId: 'omar-notes', text: 'Omar hides his savings in a sock.' })).items;
+    const tools = memosTools({ mos, userId: 'priya', cubeId: 'chats', cubeIds: ['chats', 'omar-notes'] });
+    const model = new MockLanguageModelV4({
+      doGenerate: [
+        respond([call('u', 'updateMemory', { id: secret!.id, text: 'x' }), call('f', 'forgetMemory', { id: secret!.id }), call('s', 'searchMemories', { query: 'savings sock' })]),
+        respond([{ type: 'text', text: 'Sorry.' }]),
+      ],
+    });
+    const result = await generateText({ model, tools, stopWhen: stepCountIs(2), prompt: 'Change things.' });
+    const outputs = Object.fromEntries((result.steps[0]?.toolResults ?? []).map((r) => [r.toolName, r.output]));
+    const unknown = { error: { code: 'MEMOS_NOT_FOUND', message: `Unknown memory: ${JSON.stringify(secret!.id)}` } };
+    expect(outputs['updateMemory']).toEqual(unknown);
+    expect(outputs['forgetMemory']).toEqual(unknown);
+    // Naming the cube in cubeIds gives no access: the search is refused by the MOS access control.
+    expect(outputs['searchMemories']).toMatchObject({ error: { code: expect.stringMatching(/^MEMOS_/) } });
+    expect(JSON.stringify(outputs)).not.toContain('sock');
+    const after = await mos.get({ userId: 'omar', id: secret!.id });
+    expect([after.status, after.version]).toEqual(['active', 1]);
   });
 
   it('searches every cube in scope when cubeIds is given', async () => {

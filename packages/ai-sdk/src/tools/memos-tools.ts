@@ -1,4 +1,4 @@
-import { NotFoundError, type MemOS, type MemoryItem, type MemoryStatus } from '@memos-js/core';
+import { createToolScope, type MemOS, type MemoryStatus } from '@memos-js/core';
 import { tool, type Tool } from 'ai';
 import { z } from 'zod';
 import { toCompactMemory, type CompactMemory } from './to-compact-memory.ts';
@@ -8,7 +8,10 @@ import { withToolErrors, type ToolErrorResult } from './tool-error-result.ts';
 export interface MemosToolsOptions {
   /** The MemOS runtime (already `setup()`). */
   mos: MemOS;
-  /** The user the agent acts for. */
+  /**
+   * The user the agent acts for, set by your server when it builds the tools for a request (from
+   * the authenticated session, never from the request body or `providerOptions`).
+   */
   userId: string;
   /** Cube new memories are added to. */
   cubeId: string;
@@ -46,20 +49,16 @@ export type MemosTools = {
  * AI SDK tools (`tool()` with zod `inputSchema`) that let a model manage a user's memory:
  * `searchMemories` (hybrid search), `addMemory`, `updateMemory` (new version, history kept) and
  * `forgetMemory` (soft delete, restorable). Results are compact JSON; a `MemosError` becomes
- * `{ error: { code, message } }` so the agent can recover instead of crashing. Updates and
- * deletes are limited to the tools' cubes: an id from another cube is reported as unknown.
+ * `{ error: { code, message } }` so the agent can recover instead of crashing. Every tool is
+ * confined to the tools' cubes by the core's shared tool scope (`createToolScope`, the same check
+ * as `@memos-js/langchain`'s tools): an id from another cube, or one the user may not read, is
+ * reported exactly like an unknown id.
  */
 export function memosTools(options: MemosToolsOptions): MemosTools {
   const { mos, userId, cubeId } = options;
-  const scope = options.cubeIds ?? [cubeId];
+  const scope = createToolScope({ mos, userId, cubeId, ...(options.cubeIds !== undefined ? { cubeIds: options.cubeIds } : {}), field: 'memosTools' });
   const maxTopK = options.maxTopK ?? 20;
   const defaultTopK = Math.min(options.topK ?? 5, maxTopK);
-
-  async function inScope(id: string): Promise<MemoryItem> {
-    const item = await mos.get({ userId, id });
-    if (!scope.includes(item.cubeId)) throw new NotFoundError('memory', id);
-    return item;
-  }
 
   const searchMemories = tool({
     description: 'Search the long-term memory about the user (facts, preferences, past conversations). Returns the most relevant memories first.',
@@ -69,7 +68,7 @@ export function memosTools(options: MemosToolsOptions): MemosTools {
     }),
     execute: (input: SearchMemoriesInput): Promise<SearchMemoriesOutput> =>
       withToolErrors(async () => {
-        const { hits } = await mos.search({ userId, query: input.query, cubeIds: scope, topK: input.topK ?? defaultTopK });
+        const hits = await scope.search({ query: input.query, topK: input.topK ?? defaultTopK });
         return { memories: hits.map((hit) => toCompactMemory(hit.item, hit.score)) };
       }),
   });
@@ -84,8 +83,8 @@ export function memosTools(options: MemosToolsOptions): MemosTools {
     execute: (input: AddMemoryInput): Promise<AddMemoryOutput> =>
       withToolErrors(async () => {
         const tags = [...new Set([...(options.tags ?? []), ...(input.tags ?? [])])];
-        const { items } = await mos.add({
-          userId, cubeId, text: input.text,
+        const items = await scope.add({
+          text: input.text,
           ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
           ...(input.memoryType !== undefined ? { memoryType: input.memoryType } : {}),
           ...(tags.length > 0 ? { tags } : {}),
@@ -103,8 +102,7 @@ export function memosTools(options: MemosToolsOptions): MemosTools {
     }),
     execute: (input: UpdateMemoryInput): Promise<UpdateMemoryOutput> =>
       withToolErrors(async () => {
-        await inScope(input.id);
-        const item = await mos.update({ userId, id: input.id, text: input.text, ...(input.reason !== undefined ? { reason: input.reason } : {}) });
+        const item = await scope.update({ id: input.id, text: input.text, ...(input.reason !== undefined ? { reason: input.reason } : {}) });
         return { updated: toCompactMemory(item) };
       }),
   });
@@ -117,8 +115,7 @@ export function memosTools(options: MemosToolsOptions): MemosTools {
     }),
     execute: (input: ForgetMemoryInput): Promise<ForgetMemoryOutput> =>
       withToolErrors(async () => {
-        await inScope(input.id);
-        const item = await mos.delete({ userId, id: input.id, ...(input.reason !== undefined ? { reason: input.reason } : {}) });
+        const item = await scope.forget({ id: input.id, ...(input.reason !== undefined ? { reason: input.reason } : {}) });
         return { forgotten: { id: item.id, status: item.status } };
       }),
   });

@@ -28,7 +28,11 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 const RequestBody = z.object({
   messages: z.array(z.unknown()).min(1).max(200),
-  /** Demo only: a real app takes the user from its auth session, never from the request body. */
+  /**
+   * Demo only (the demo has no login): a real app takes the user from its auth session, never from
+   * the request body. Whatever the source, the route resolves it and hands it to the middleware as
+   * `identity`; nothing in `providerOptions` decides who is talking.
+   */
   userId: z.string().regex(ID),
   sessionId: z.string().regex(ID),
 });
@@ -69,6 +73,7 @@ export async function POST(request: Request): Promise<Response> {
       // One middleware per request: its hooks report to this response, and flush() waits for this turn only.
       const middleware = memosMiddleware({
         mos,
+        identity: { userId, cubeId },
         topK: 5,
         tokenBudget: 800,
         onInjected: ({ memories }) => show({ ...panel, injected: memories.map((m) => toMemoryView(m.item, m.score)) }),
@@ -84,7 +89,7 @@ export async function POST(request: Request): Promise<Response> {
         model: wrapLanguageModel({ model, middleware }),
         instructions: INSTRUCTIONS,
         messages: await convertToModelMessages(messages),
-        providerOptions: { memos: { userId, cubeId, sessionId } },
+        providerOptions: { memos: { sessionId } },
         abortSignal: request.signal,
       });
       // Forward the reply chunk by chunk (text streams as it comes); start/finish are ours.

@@ -6,7 +6,7 @@ import type { EdgeType, MemCubeConfig, MemoryEdge, MemoryItem } from '../../spec
 import { addMemories, type AddMemoriesOptions } from './add-memories.ts';
 import { deleteMemory, invalidateMemory, rollbackMemory, updateMemory, type MemoryPatch } from './change-memory.ts';
 import { auditRecord } from './version-record.ts';
-import { withItemRetry } from './with-item-retry.ts';
+import { withItemRetry, type ConflictRetryOptions } from './with-item-retry.ts';
 
 /** Everything that changes memories: add, update, delete, invalidate, rollback, relate. */
 export class MemoryChanges {
@@ -76,7 +76,12 @@ export class MemoryChanges {
   async #withItem(scope: ActorScope, id: string, change: (item: MemoryItem) => Promise<MemoryItem>): Promise<MemoryItem> {
     const previous = this.#locks.get(id) ?? Promise.resolve();
     const attempt = async () => change((await scope.item(id, 'write')).item);
-    const run = previous.catch(() => undefined).then(() => withItemRetry({ ...this.#rt.ctx.conflictRetry, run: attempt }));
+    const { ctx } = this.#rt;
+    const onRetry: ConflictRetryOptions['onRetry'] = (info) => {
+      ctx.logger.debug('memory change lost a race with another writer (version conflict); re-reading and retrying', info);
+      ctx.conflictRetry?.onRetry?.(info);
+    };
+    const run = previous.catch(() => undefined).then(() => withItemRetry({ ...ctx.conflictRetry, onRetry, run: attempt }));
     this.#locks.set(id, run);
     try {
       return await run;

@@ -13,12 +13,13 @@ export { AS_OF_STATUSES } from './mos/resolve-filter.ts';
 export {
   MemosError, ValidationError, InputTooLargeError, NotFoundError, ConflictError, AccessDeniedError, EmbedderMismatchError,
   DumpFormatError, StorageError, DependencyMissingError, DependencyFailedError, ModelCallError, EmbedderError, ClosedError, type MemosErrorOptions,
+  type ConflictReason, type ConflictErrorOptions,
 } from './errors/index.ts';
 
 export type {
   MemoryKind, MemoryType, MemoryStatus, VectorSyncState, MemorySource, MetadataValue, MemoryItem, EdgeType, MemoryEdge, VersionAction,
   VersionRecord, AuditRecord, EmbedderInfo, MemCubeConfig, CubeAclEntry, UserRecord, ItemFilter, SearchQuery, SignalWeights,
-  SignalBreakdown, SearchHit, SearchResult, ListQuery, ItemWrite, WriteBatch, KeywordStats, KeywordQuery, ScoredId, NeighborQuery,
+  SignalBreakdown, SearchHit, SearchResult, ListQuery, ItemWrite, ItemVersionRef, WriteBatch, KeywordStats, KeywordQuery, ScoredId, NeighborQuery,
   Neighbor, GraphStore, VectorRecord, VectorStore, Embedder, LanguageModelPort, LanguageModelRequest, LanguageModelResponse, Logger,
 } from './spec/index.ts';
 export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';
@@ -35,6 +36,9 @@ export { createToolScope, type ToolScope, type ToolScopeOptions, type ToolScopeM
 export { DUMP_FORMAT, DUMP_FORMAT_VERSION } from './cube/dump-format.ts';
 export type { DumpCubeResult } from './cube/dump-cube.ts';
 export type { CubeRepairReport } from './memory/textual/repair-vectors.ts';
+export type { ConflictRetryOptions } from './memory/textual/with-item-retry.ts';
+export type { SweepReport } from './lifecycle/sweep-expired.ts';
+export { SWEEPABLE_STATUSES } from './lifecycle/expire-memory.ts';
 export { migrateCube, type MigrateCubeOptions, type MigrateCubeResult } from './cube/migrate-cube.ts';
 
 export { createLexicalEmbedder, createLlamaCppEmbedder } from './embedding/index.ts';

@@ -12,6 +12,8 @@ import type { MemoryContext } from './memory/textual/memory-context.ts';
 import { MemoryChanges } from './memory/textual/memory-changes.ts';
 import { MemoryReads } from './memory/textual/memory-reads.ts';
 import type { CubeRepairReport } from './memory/textual/repair-vectors.ts';
+import type { SweepReport } from './lifecycle/sweep-expired.ts';
+import { SweepTimer, validateSweepInterval } from './lifecycle/sweep-timer.ts';
 import { VectorRetry } from './mos/vector-retry.ts';
 import { createInputSchemas, type InputSchemas } from './mos/input-schemas.ts';
 import { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
@@ -42,6 +44,7 @@ interface Services {
   governance: GovernanceService;
   lifecycle: LifecycleService;
   retry: VectorRetry | undefined;
+  sweeper: SweepTimer | undefined;
 }
 
 /**
@@ -73,6 +76,7 @@ export class MemOS {
     const defaultWeights = { ...DEFAULT_HYBRID_CONFIG.weights, ...(this.embedder.kind === 'lexical' ? { vector: LEXICAL_VECTOR_WEIGHT } : {}) };
     this.searchConfig = { ...DEFAULT_HYBRID_CONFIG, ...options.search, weights: { ...defaultWeights, ...options.search?.weights } };
     this.#schemas = createInputSchemas(this.limits);
+    if (options.lifecycle?.sweepIntervalMs !== undefined) validateSweepInterval(options.lifecycle.sweepIntervalMs);
   }
 
   /** The graph store (source of truth); available after `setup()`. */
@@ -104,8 +108,10 @@ export class MemOS {
         ctx.onVectorFailure = (cubeIds) => vectorRetry.schedule(cubeIds);
         retry = vectorRetry;
       }
+      const interval = options.lifecycle?.sweepIntervalMs;
+      const sweeper = interval === undefined ? undefined : new SweepTimer({ intervalMs: interval, logger: ctx.logger, sweep: () => lifecycle.sweep(undefined, undefined) });
       const services: Services = {
-        ctx, close: () => storage.close(), retry, lifecycle,
+        ctx, close: () => storage.close(), retry, lifecycle, sweeper,
         cubes: new CubeAdmin(rt), changes: new MemoryChanges(rt), reads: new MemoryReads(rt), search: new SearchService(rt), governance: new GovernanceService(rt),
       };
       try {
@@ -120,6 +126,7 @@ export class MemOS {
       }
       this.#services = services;
       this.#state = 'ready';
+      sweeper?.start();
     })();
     return this.#setupPromise;
   }
@@ -132,6 +139,7 @@ export class MemOS {
     await pending?.catch(() => undefined);
     const services = this.#services;
     if (!services) return;
+    await services.sweeper?.stop();
     await services.retry?.stop();
     await services.changes.drain();
     await services.close();
@@ -219,6 +227,7 @@ export class MemOS {
       ...(parsed.tags !== undefined ? { tags: parsed.tags } : {}),
       ...(parsed.metadata !== undefined ? { metadata: parsed.metadata } : {}),
       ...(expiresAt !== undefined ? { expiresAt } : {}),
+      ...(parsed.pinned !== undefined ? { pinned: parsed.pinned } : {}),
     });
     return { items };
   }
@@ -309,6 +318,19 @@ export class MemOS {
   async repair(input: Inputs.RepairInput): Promise<CubeRepairReport[]> {
     const { userId, cubeIds } = this.#parse('repair', input);
     return this.#svc().lifecycle.repair(await this.#scope(userId), cubeIds);
+  }
+
+  /**
+   * TTL sweep: items whose `expiresAt` has passed (and that are not pinned) move to status
+   * `expired`, with `expiredAt`, a version (action `expire`, actor `system`) and an audit record.
+   * With `userId`: the cubes that user owns or administers; without: a system sweep of every cube
+   * (trusted server code only). Runs on an interval too with `lifecycle.sweepIntervalMs`.
+   * Default reads already leave such items out before any sweep.
+   */
+  async sweep(input: Inputs.SweepInput = {}): Promise<SweepReport> {
+    const { userId, cubeIds } = this.#parse('sweep', input);
+    const svc = this.#svc();
+    return svc.lifecycle.sweep(userId === undefined ? undefined : await this.#scope(userId), cubeIds);
   }
 
   /** Number of cubes waiting for a background vector retry (0 when the vector store is in sync). */

@@ -60,6 +60,7 @@ export function createInputSchemas(limits: MemosLimits) {
     tags: tags.optional(),
     metadata: metadata.optional(),
     expiresAt: timeSchema.optional(),
+    pinned: z.boolean().optional(),
   };
 
   return {
@@ -110,10 +111,11 @@ export function createInputSchemas(limits: MemosLimits) {
         memoryType: memoryType.optional(),
         importance: z.number().min(0).max(1).optional(),
         expiresAt: z.union([timeSchema, z.null()]).optional(),
+        pinned: z.boolean().optional(),
         reason: z.string().max(1_000).optional(),
       })
       .strict()
-      .refine((u) => u.text !== undefined || u.key !== undefined || u.tags !== undefined || u.metadata !== undefined || u.memoryType !== undefined || u.importance !== undefined || u.expiresAt !== undefined, 'must change at least one field'),
+      .refine((u) => u.text !== undefined || u.key !== undefined || u.tags !== undefined || u.metadata !== undefined || u.memoryType !== undefined || u.importance !== undefined || u.expiresAt !== undefined || u.pinned !== undefined, 'must change at least one field'),
     remove: z.object({ userId: idSchema, id: idSchema, reason: z.string().max(1_000).optional() }).strict(),
     invalidate: z.object({ userId: idSchema, id: idSchema, invalidAt: timeSchema.optional(), reason: z.string().max(1_000).optional(), supersededBy: idSchema.optional() }).strict(),
     rollback: z.object({ userId: idSchema, id: idSchema, version: z.number().int().min(1), reason: z.string().max(1_000).optional() }).strict(),
@@ -121,6 +123,7 @@ export function createInputSchemas(limits: MemosLimits) {
     dump: z.object({ userId: idSchema, cubeId: idSchema, dir: z.string().min(1), includeEmbeddings: z.boolean().optional() }).strict(),
     load: z.object({ userId: idSchema, dir: z.string().min(1), cubeId: idSchema.optional(), remintIds: z.boolean().optional() }).strict(),
     repair: z.object({ userId: idSchema, cubeIds: z.array(idSchema).min(1).optional() }).strict(),
+    sweep: z.object({ userId: idSchema.optional(), cubeIds: z.array(idSchema).min(1).optional() }).strict(),
     audit: z.object({ userId: idSchema, cubeId: idSchema, itemId: idSchema.optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   };
 }

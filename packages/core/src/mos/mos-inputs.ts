@@ -49,8 +49,10 @@ interface AddCommon extends CubeRef {
   tags?: string[];
   /** Merged into every item's metadata. */
   metadata?: Record<string, MetadataValue>;
-  /** TTL: when the items expire. */
+  /** TTL: when the items expire (default reads leave them out from then on; `sweep` marks them `expired`). */
   expiresAt?: TimeInput;
+  /** Pinned items are exempt from TTL. */
+  pinned?: boolean;
 }
 
 /** Input of `add`: exactly one of `messages`, `text` or `document`. */
@@ -122,6 +124,8 @@ export interface UpdateInput extends ItemRef {
   importance?: number;
   /** New TTL, or null to remove it. */
   expiresAt?: TimeInput | null;
+  /** Pin (exempt from TTL) or unpin. */
+  pinned?: boolean;
   /** Recorded in the version history. */
   reason?: string;
 }
@@ -172,6 +176,18 @@ export interface LoadCubeInput {
   dir: string;
   /** Load under this cube id instead of the dumped one. */
   cubeId?: string;
+}
+
+/** Input of `sweep`. */
+export interface SweepInput {
+  /**
+   * Acting user: sweeps the cubes they own or administer. Absent: a system sweep of every cube
+   * (the runtime's own maintenance call; identity never comes from client input, so expose it only
+   * to trusted server code).
+   */
+  userId?: string;
+  /** Only these cubes (default: all the actor may sweep). */
+  cubeIds?: string[];
 }
 
 export interface RepairInput {

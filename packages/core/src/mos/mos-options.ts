@@ -70,4 +70,11 @@ export interface MemOSOptions {
    * (`createUser({ role: 'admin', actorId })`); without this option no admin can ever be created.
    */
   rootUser?: { id: string; name?: string };
+  /**
+   * Lifecycle maintenance. `sweepIntervalMs`: run the TTL sweep (items past `expiresAt` become
+   * `expired`, pinned ones exempt) over every cube every that many milliseconds in the background
+   * (timer unref'd, stopped by `close()`). Default: off (call `sweep()` yourself); default reads
+   * leave expired items out either way.
+   */
+  lifecycle?: { sweepIntervalMs?: number };
 }

@@ -4,7 +4,7 @@ import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4FinishReason, LanguageModelV4GenerateResult, LanguageModelV4StreamPart,
   LanguageModelV4StreamResult, LanguageModelV4Usage, SharedV4Warning,
 } from '@ai-sdk/provider';
-import { ClosedError, ModelCallError, ValidationError } from '@memos-js/core';
+import { ClosedError, DependencyFailedError, ModelCallError, ValidationError } from '@memos-js/core';
 import type { LlamaCompletion, LlamaCompletionGenerationOptions, LlamaCompletionResponse, LlamaGrammar } from 'node-llama-cpp';
 import { loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
 import { DEFAULT_PROMPT_LABELS, promptToText, type PromptLabels } from './prompt-to-text.ts';
@@ -232,7 +232,13 @@ async function loadModel(options: LlamaCppLanguageModelOptions): Promise<Loaded>
     throw new ValidationError(`${FEATURE}.modelPath`, `cannot read ${JSON.stringify(options.modelPath)}`, { cause: error });
   }
   const { getLlama, LlamaCompletion, LlamaLogLevel } = await loadNodeLlamaCpp(FEATURE);
-  const llama = await getLlama({ gpu: options.gpu ?? 'auto', build: 'never', logLevel: LlamaLogLevel.error });
+  let llama: Awaited<ReturnType<typeof getLlama>>;
+  try {
+    llama = await getLlama({ gpu: options.gpu ?? 'auto', build: 'never', logLevel: LlamaLogLevel.error });
+  } catch (error) {
+    // No usable native binary for this machine (node-llama-cpp is installed but cannot run).
+    throw new DependencyFailedError('node-llama-cpp', FEATURE, (error as Error)?.message ?? String(error), { cause: error });
+  }
   try {
     const model = await llama.loadModel({ modelPath: options.modelPath });
     const context = await model.createContext({

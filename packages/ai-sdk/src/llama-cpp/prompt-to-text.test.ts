@@ -1,3 +1,4 @@
+import { DependencyFailedError } from '@memos-js/core';
 import { describe, expect, it } from 'vitest';
 import { loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
 import { promptToText } from './prompt-to-text.ts';
@@ -42,8 +43,10 @@ describe('loadNodeLlamaCpp', () => {
     expect(error).toMatchObject({ code: 'MEMOS_DEPENDENCY_MISSING', packageName: 'node-llama-cpp', installCommand: 'npm install node-llama-cpp', cause: missing });
   });
 
-  it('rethrows other import failures unchanged', async () => {
+  it('turns other import failures into a DependencyFailedError with the original as cause', async () => {
     const broken = new Error('native addon failed');
-    await expect(loadNodeLlamaCpp('x', () => Promise.reject(broken))).rejects.toBe(broken);
+    const error = await loadNodeLlamaCpp('x', () => Promise.reject(broken)).catch((e: unknown) => e);
+    expect(DependencyFailedError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'MEMOS_DEPENDENCY_FAILED', packageName: 'node-llama-cpp', feature: 'x', reason: 'native addon failed', cause: broken });
   });
 });

@@ -1,4 +1,3 @@
-import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import type { Logger, MemOS, MemoryItem } from '@memos-js/core';
 import type { MemosCallContext, MemosIdentityResolver } from './memos-call-context.ts';
 import type { SessionMemoriesRequest, SessionMemory } from './get-session-memories.ts';

@@ -89,13 +89,14 @@ const LOCK_TIMEOUT_MS = 20 * 60_000;
 
 /**
  * Folders of this layout, resolved now (environment read at call time, never at import).
- * @param {{ cacheDir?: string }} [opts]
+ * `cacheDir` / `sharedDir` replace `.cache/models` / `../shared/models` (for tests of this module).
+ * @param {{ cacheDir?: string, sharedDir?: string }} [opts]
  */
 export function modelPaths(opts = {}) {
   const cache = path.resolve(opts.cacheDir || path.join(REPO_ROOT, '.cache', 'models'));
   return {
     envDir: process.env.MEMOS_MODELS_DIR ? path.resolve(process.env.MEMOS_MODELS_DIR) : null,
-    sharedDir: path.resolve(REPO_ROOT, '..', 'shared', 'models'),
+    sharedDir: path.resolve(opts.sharedDir || path.join(REPO_ROOT, '..', 'shared', 'models')),
     cache,
     wheels: path.join(cache, 'wheels'),
     work: path.join(cache, 'work'),
@@ -156,7 +157,7 @@ async function matches(file, spec, log) {
 
 /**
  * Where the model is found without fetching (env dir, shared dir, cache), or null.
- * @param {string} id @param {{ log?: Logger, cacheDir?: string }} [opts]
+ * @param {string} id @param {{ log?: Logger, cacheDir?: string, sharedDir?: string }} [opts]
  * @returns {Promise<{ path: string, from: 'MEMOS_MODELS_DIR' | '../shared/models' | 'cache' } | null>}
  */
 export async function findModel(id, opts = {}) {
@@ -178,7 +179,7 @@ export async function findModel(id, opts = {}) {
 
 /**
  * The path of a verified model file, fetching it into `.cache/models/` first when no place has it.
- * @param {string} id @param {{ log?: Logger, cacheDir?: string }} [opts]
+ * @param {string} id @param {{ log?: Logger, cacheDir?: string, sharedDir?: string }} [opts]
  * @returns {Promise<string>}
  */
 export async function ensureModel(id, opts = {}) {
@@ -200,7 +201,7 @@ export async function ensureModel(id, opts = {}) {
 
 /**
  * Every model, fetched where needed; resolves to id -> path.
- * @param {{ which?: string[], log?: Logger, cacheDir?: string }} [opts]
+ * @param {{ which?: string[], log?: Logger, cacheDir?: string, sharedDir?: string }} [opts]
  * @returns {Promise<Record<string, string>>}
  */
 export async function ensureModels(opts = {}) {

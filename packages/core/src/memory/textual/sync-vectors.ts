@@ -106,7 +106,16 @@ export async function syncVectors(ctx: MemoryContext, options: SyncVectorsOption
     upserts = [];
     deletes = [];
     if (recheck.size === 0) break;
-    const current = new Map((await ctx.graph.getItems([...recheck.keys()])).map((item) => [item.id, item]));
+    let current: Map<string, MemoryItem>;
+    try {
+      current = new Map((await ctx.graph.getItems([...recheck.keys()])).map((item) => [item.id, item]));
+    } catch (error) {
+      // The write was acknowledged: never fail the caller for the check, leave it to repair().
+      ctx.logger.warn('could not re-read items changed while their vectors were written; left to repair()', { ids: recheck.size, error: String(error) });
+      report.unsettled += recheck.size;
+      retryLater([...recheck.values()].map((r) => r.cubeId));
+      break;
+    }
     const live: MemoryItem[] = [];
     for (const [id, { cubeId, deleted }] of recheck) {
       const item = current.get(id);

@@ -80,6 +80,7 @@ export const SCHEMA_STATEMENTS: readonly SchemaStatement[] = [
   range('memos_memory_created', 'Memory', 'createdAt'),
   range('memos_memory_valid', 'Memory', 'validAt'),
   range('memos_memory_expires', 'Memory', 'expiresAt'),
+  range('memos_memory_ttl', 'Memory', 'cubeId', 'status', 'expiresAt'),
   range('memos_version_cube_at', 'Version', 'cubeId', 'at'),
   range('memos_version_item', 'Version', 'itemUid'),
   range('memos_version_cube', 'Version', 'cubeId'),

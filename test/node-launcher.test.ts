@@ -1,7 +1,8 @@
 /**
  * scripts/node24.mjs (npm start / npm test / benchmarks on an old system Node) and scripts/run-tests.mjs
  * (every `npm test` pass runs). The old-Node cases use the system Node at /usr/bin/node when it is older
- * than the engines range (v20 on the project's machines); they are skipped, saying so, where it is not.
+ * than the engines range (v20 on the project's machines); they are skipped, saying so, where it is not. Where
+ * .node/ has no Node 24 yet, the first of them installs it there (npm package node@24, ~5 s), as `npm start` would.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';

@@ -4,7 +4,7 @@
 export { MemOS, createMemOS, CUBE_SCHEMA_VERSION } from './mos.ts';
 export type { MemOSOptions, StorageOption } from './mos/mos-options.ts';
 export type {
-  AddInput, AuditInput, CreateCubeInput, CreateUserInput, CubeRef, DumpCubeInput, FilterInput, GetAllInput, InvalidateInput, ItemRef,
+  AddInput, AuditInput, ForgetInput, CreateCubeInput, CreateUserInput, CubeRef, DumpCubeInput, FilterInput, GetAllInput, InvalidateInput, ItemRef,
   LoadCubeInput, RelateInput, RemoveInput, RepairInput, RollbackInput, SearchInput, ShareCubeInput, TimeInput, UpdateInput,
 } from './mos/mos-inputs.ts';
 export { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
@@ -18,7 +18,7 @@ export {
 
 export type {
   MemoryKind, MemoryType, MemoryStatus, VectorSyncState, MemorySource, MetadataValue, MemoryItem, EdgeType, MemoryEdge, VersionAction,
-  VersionRecord, AuditRecord, EmbedderInfo, MemCubeConfig, CubeAclEntry, UserRecord, ItemFilter, SearchQuery, SignalWeights,
+  VersionRecord, AuditRecord, RedactionMark, AuditQuery, ForgetItemsResult, PurgeUserResult, DumpRecord, EmbedderInfo, MemCubeConfig, CubeAclEntry, UserRecord, ItemFilter, SearchQuery, SignalWeights,
   SignalBreakdown, SearchHit, SearchResult, ListQuery, ItemWrite, ItemVersionRef, WriteBatch, KeywordStats, KeywordQuery, ScoredId, NeighborQuery,
   Neighbor, GraphStore, VectorRecord, VectorStore, Embedder, LanguageModelPort, LanguageModelRequest, LanguageModelResponse, Logger,
 } from './spec/index.ts';
@@ -33,6 +33,12 @@ export {
   checkIdentityOptions, parseIdentity, resolveIdentity, type AdapterIdentity, type AdapterIdentityOptions, type IdentityOption, type IdentityResolver,
 } from './governance/adapter-identity.ts';
 export { createToolScope, type ToolScope, type ToolScopeOptions, type ToolScopeMos, type ToolAddInput } from './governance/tool-scope.ts';
+export { createDefaultRedactor, type DefaultRedactorOptions } from './governance/default-redactor.ts';
+export { mergeRedactionMarks, type Redactor, type RedactionResult } from './governance/redactor.ts';
+export { passesLuhn } from './governance/luhn.ts';
+export type { ForgetHook, ForgetEvent } from './governance/forget-hook.ts';
+export type { ForgetReport } from './governance/forget-service.ts';
+export type { AuditLogOptions } from './governance/audit-log.ts';
 export { DUMP_FORMAT, DUMP_FORMAT_VERSION } from './cube/dump-format.ts';
 export type { DumpCubeResult } from './cube/dump-cube.ts';
 export type { CubeRepairReport } from './memory/textual/repair-vectors.ts';

@@ -5,6 +5,11 @@ import { createLexicalEmbedder } from './embedding/index.ts';
 import { ClosedError } from './errors/closed-error.ts';
 import { createFastMemReader, extractKeyTerms, type MemReader, type MemoryDraft } from './extraction/index.ts';
 import { ActorScope } from './governance/actor-scope.ts';
+import { AuditLog } from './governance/audit-log.ts';
+import { createDefaultRedactor } from './governance/default-redactor.ts';
+import type { ForgetReport } from './governance/forget-service.ts';
+import { redactReaderInput } from './governance/redact-memory.ts';
+import type { Redactor } from './governance/redactor.ts';
 import { GovernanceService } from './governance/governance-service.ts';
 import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import type { MemoryPatch } from './memory/textual/change-memory.ts';
@@ -64,6 +69,7 @@ export class MemOS {
   readonly searchConfig: HybridSearchConfig;
   readonly #options: MemOSOptions;
   readonly #schemas: InputSchemas;
+  readonly #redactor: Redactor | undefined;
   #services: Services | undefined;
   #state: 'new' | 'ready' | 'closed' = 'new';
   #setupPromise: Promise<void> | undefined;
@@ -76,6 +82,7 @@ export class MemOS {
     const defaultWeights = { ...DEFAULT_HYBRID_CONFIG.weights, ...(this.embedder.kind === 'lexical' ? { vector: LEXICAL_VECTOR_WEIGHT } : {}) };
     this.searchConfig = { ...DEFAULT_HYBRID_CONFIG, ...options.search, weights: { ...defaultWeights, ...options.search?.weights } };
     this.#schemas = createInputSchemas(this.limits);
+    this.#redactor = options.redact === false ? undefined : (options.redact ?? createDefaultRedactor());
     if (options.lifecycle?.sweepIntervalMs !== undefined) validateSweepInterval(options.lifecycle.sweepIntervalMs);
   }
 
@@ -100,7 +107,11 @@ export class MemOS {
         logger: options.logger ?? silentLogger, now: options.now ?? (() => new Date()), newId: options.newId ?? (() => uuidV7()),
         ...(options.conflictRetry ? { conflictRetry: options.conflictRetry } : {}),
       };
-      const rt: MosRuntime = { ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION };
+      const rt: MosRuntime = {
+        ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION,
+        redactor: this.#redactor,
+        audit: new AuditLog(ctx, options.audit), forgetHooks: [...(options.forgetHooks ?? [])],
+      };
       const lifecycle = new LifecycleService(rt);
       let retry: VectorRetry | undefined;
       if (options.vectorRetry !== false) {
@@ -196,7 +207,7 @@ export class MemOS {
   /** Deletes a cube and everything in it (owner or admin). */
   async deleteCube(input: Inputs.CubeRef): Promise<void> {
     const { userId, cubeId } = this.#parse('cubeRef', input);
-    return this.#svc().cubes.deleteCube(await this.#scope(userId), cubeId);
+    return this.#svc().governance.deleteCube(await this.#scope(userId), cubeId);
   }
 
   // ---- memories ----------------------------------------------------------------------------
@@ -216,10 +227,12 @@ export class MemOS {
     }
     const expiresAt = toOptionalIsoTime(parsed.expiresAt, 'add.expiresAt');
     const session = sessionId !== undefined ? { sessionId } : {};
+    // Redaction before the reader derives keys and tags (and again over its drafts, in changes.add).
+    const read = redactReaderInput(this.#redactor, parsed);
     const drafts = async (): Promise<MemoryDraft[]> => {
-      if ('messages' in parsed) return this.reader.readMessages({ messages: parsed.messages, ...session, ...(sessionTime ? { sessionTime } : {}) });
-      if ('text' in parsed) return [textDraft(parsed.text, sessionId)];
-      return this.reader.readDocument({ document: parsed.document, ...session });
+      if ('messages' in read) return this.reader.readMessages({ messages: read.messages, ...session, ...(sessionTime ? { sessionTime } : {}) });
+      if ('text' in read) return [textDraft(read.text, sessionId)];
+      return this.reader.readDocument({ document: read.document, ...session });
     };
     const items = await svc.changes.add(await this.#scope(parsed.userId), {
       cubeId: parsed.cubeId, drafts, ...session,
@@ -305,10 +318,34 @@ export class MemOS {
     return this.#svc().changes.relate(await this.#scope(userId), { from, to, type: type as EdgeType, weight });
   }
 
-  /** Audit trail of a cube, newest first (owner or admin). */
+  /**
+   * Audit records, newest first: an admin sees all; a cube's owner sees the cube's (`cubeId`);
+   * everyone sees their own actions. Filter by cube, item, actor, action(s) and time range.
+   */
   async audit(input: Inputs.AuditInput): Promise<AuditRecord[]> {
-    const { userId, cubeId, itemId, limit } = this.#parse('audit', input);
-    return this.#svc().governance.audit(await this.#scope(userId), { cubeId, itemId, limit: limit ?? 1_000 });
+    const { userId, cubeId, itemId, actor, action, since, until, limit } = this.#parse('audit', input);
+    return this.#svc().governance.audit(await this.#scope(userId), {
+      cubeId, itemId, actor, limit: limit ?? 1_000,
+      ...(action !== undefined ? { actions: Array.isArray(action) ? action : [action] } : {}),
+      ...optional('since', toOptionalIsoTime(since, 'audit.since')),
+      ...optional('until', toOptionalIsoTime(until, 'audit.until')),
+    });
+  }
+
+  /**
+   * Forgets for good (hard delete, unlike `delete`): items by id (`write` access), a whole cube
+   * (owner or admin), or everything about a user (`forgetUserId`: themselves or an admin). Removes
+   * graph rows, versions, keyword index entries, vectors, the dumps this runtime wrote that hold
+   * them and whatever the `forgetHooks` drop; then compacts the store (SQLite: WAL checkpoint and
+   * VACUUM). Leaves audit records with ids and counts only.
+   */
+  async forget(input: Inputs.ForgetInput): Promise<ForgetReport> {
+    const parsed = this.#parse('forget', input);
+    const scope = await this.#scope(parsed.userId);
+    const governance = this.#svc().governance;
+    if ('ids' in parsed) return governance.forget(scope, { ids: parsed.ids });
+    if ('cubeId' in parsed) return governance.forget(scope, { cubeId: parsed.cubeId });
+    return governance.forget(scope, { forgetUserId: parsed.forgetUserId });
   }
 
   /**

@@ -69,18 +69,16 @@ export class CubeAdmin {
     return updated;
   }
 
-  /** Deletes a cube and everything in it (owner or admin). */
-  async deleteCube(scope: ActorScope, cubeId: string): Promise<void> {
-    const { graph, vector } = this.#rt.ctx;
-    const cube = await scope.cube(cubeId, 'admin');
-    await vector.deleteCube({ space: cube.embedder, cubeId });
-    await graph.deleteCube(cubeId);
-  }
-
   /** Writes a cube as a portable directory; needs the owner, an admin or a `share` grant. */
   async dumpCube(scope: ActorScope, input: { cubeId: string; dir: string; includeEmbeddings: boolean }): Promise<DumpCubeResult> {
     const cube = await scope.cube(input.cubeId, 'share');
-    return dumpCube({ ctx: this.#rt.ctx, cube, dir: input.dir, includeEmbeddings: input.includeEmbeddings, now: nowIso(this.#rt) });
+    const at = nowIso(this.#rt);
+    const result = await dumpCube({ ctx: this.#rt.ctx, cube, dir: input.dir, includeEmbeddings: input.includeEmbeddings, now: at });
+    // Registered so that `forget` can remove forgotten data from it; audited like every export.
+    const { graph } = this.#rt.ctx;
+    await graph.recordDump({ dir: result.dir, cubeId: cube.id, at });
+    await graph.write({ audit: [auditRecord(this.#rt.ctx, { actor: scope.userId, action: 'dump', at, cubeId: cube.id, resultCount: result.manifest.counts.memories })] });
+    return result;
   }
 
   /** Loads a dump (untrusted input) as a new cube owned by the actor. */

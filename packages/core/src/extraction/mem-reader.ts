@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/validation-error.ts';
-import type { MemorySource, MemoryType, MetadataValue } from '../spec/memory-item.ts';
+import type { MemorySource, MemoryType, MetadataValue, RedactionMark } from '../spec/memory-item.ts';
 import { chunkText } from './chunk-text.ts';
 import { extractKeyTerms } from './extract-key-terms.ts';
 import { parseChatTime } from './parse-chat-time.ts';
@@ -40,6 +40,8 @@ export interface MemoryDraft {
   metadata: Record<string, MetadataValue>;
   /** Index of the draft it follows in the same session (FOLLOWS edge), if any. */
   follows?: number;
+  /** What redaction masked in this draft (set by the MOS before storage; readers leave it out). */
+  redactions?: RedactionMark[];
 }
 
 /** Turns messages and documents into memory drafts. */

@@ -124,7 +124,18 @@ export function createInputSchemas(limits: MemosLimits) {
     load: z.object({ userId: idSchema, dir: z.string().min(1), cubeId: idSchema.optional(), remintIds: z.boolean().optional() }).strict(),
     repair: z.object({ userId: idSchema, cubeIds: z.array(idSchema).min(1).optional() }).strict(),
     sweep: z.object({ userId: idSchema.optional(), cubeIds: z.array(idSchema).min(1).optional() }).strict(),
-    audit: z.object({ userId: idSchema, cubeId: idSchema, itemId: idSchema.optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+    audit: z
+      .object({
+        userId: idSchema, cubeId: idSchema.optional(), itemId: idSchema.optional(), actor: idSchema.optional(),
+        action: z.union([z.string().min(1).max(64), z.array(z.string().min(1).max(64)).min(1).max(64)]).optional(),
+        since: timeSchema.optional(), until: timeSchema.optional(), limit: z.number().int().min(1).max(10_000).optional(),
+      })
+      .strict(),
+    forget: z.union([
+      z.object({ userId: idSchema, ids: z.array(idSchema).min(1).max(10_000) }).strict(),
+      z.object({ userId: idSchema, cubeId: idSchema }).strict(),
+      z.object({ userId: idSchema, forgetUserId: idSchema }).strict(),
+    ]),
   };
 }
 

@@ -157,10 +157,36 @@ export interface RelateInput {
   weight?: number;
 }
 
-export interface AuditInput extends CubeRef {
+/**
+ * An audit query. Without `cubeId`, non-admins see their own actions only; with it, the cube's
+ * owner (or an admin) sees everyone's. Newest first.
+ */
+export interface AuditInput {
+  userId: string;
+  /** Records of this cube (including one deleted since). */
+  cubeId?: string;
+  /** Records naming this item. */
   itemId?: string;
+  /** Records of this actor (default for non-admins outside their cubes: themselves). */
+  actor?: string;
+  /** Records of this action or these actions (e.g. `search`, `add`, `forget`). */
+  action?: string | string[];
+  /** Records at or after this time. */
+  since?: string | Date | number;
+  /** Records before this time. */
+  until?: string | Date | number;
+  /** Most records (default 1,000; at most 10,000). */
   limit?: number;
 }
+
+/**
+ * What to forget (hard delete): items by id (`write` access), a whole cube (owner or admin), or
+ * everything about a user (`forgetUserId`: that user themselves or an admin).
+ */
+export type ForgetInput =
+  | { userId: string; ids: string[] }
+  | { userId: string; cubeId: string }
+  | { userId: string; forgetUserId: string };
 
 export interface DumpCubeInput extends CubeRef {
   /** Target directory (created; must be empty or absent). */

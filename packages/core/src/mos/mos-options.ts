@@ -1,4 +1,7 @@
 import type { MemReader } from '../extraction/index.ts';
+import type { AuditLogOptions } from '../governance/audit-log.ts';
+import type { ForgetHook } from '../governance/forget-hook.ts';
+import type { Redactor } from '../governance/redactor.ts';
 import type { ConflictRetryOptions } from '../memory/textual/with-item-retry.ts';
 import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
 import type { Embedder, GraphStore, Logger, VectorStore } from '../spec/index.ts';
@@ -77,4 +80,20 @@ export interface MemOSOptions {
    * leave expired items out either way.
    */
   lifecycle?: { sweepIntervalMs?: number };
+  /**
+   * Redaction before storage: every text, key, tag and string metadata value of a memory (from
+   * messages, text, documents or updates) passes through it before anything is stored or embedded,
+   * and the item's header records what was masked (`redactions`: kinds and counts). Default:
+   * `createDefaultRedactor()` (e-mail addresses, phone numbers, Luhn-valid card numbers);
+   * `false` stores text as given.
+   */
+  redact?: Redactor | false;
+  /**
+   * Audit trail. Changes are always recorded; `reads` (default true) also records every search,
+   * get, getAll, history and dump (actor, cubes, item ids, result count, time; one batched insert
+   * per call).
+   */
+  audit?: AuditLogOptions;
+  /** Told after each `forget` (e.g. to drop caches kept outside the stores); more may be added later. */
+  forgetHooks?: ForgetHook[];
 }

@@ -1,4 +1,7 @@
 import type { MemReader } from '../extraction/index.ts';
+import type { AuditLog } from '../governance/audit-log.ts';
+import type { ForgetHook } from '../governance/forget-hook.ts';
+import type { Redactor } from '../governance/redactor.ts';
 import type { MemoryContext } from '../memory/textual/memory-context.ts';
 import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
 import type { MemCubeConfig } from '../spec/index.ts';
@@ -13,6 +16,12 @@ export interface MosRuntime {
   trackAccess: boolean;
   /** Schema version of cubes created by this runtime. */
   schemaVersion: number;
+  /** Redaction before storage (undefined: off). */
+  redactor?: Redactor | undefined;
+  /** The audit trail of reads. */
+  audit: AuditLog;
+  /** Told after each `forget` (shared list: components may add theirs). */
+  forgetHooks: ForgetHook[];
 }
 
 /** Current time as an ISO string. */

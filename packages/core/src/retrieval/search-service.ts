@@ -1,10 +1,11 @@
 import type { ActorScope } from '../governance/actor-scope.ts';
+import { AuditLog } from '../governance/audit-log.ts';
 import type { FilterInput } from '../mos/mos-inputs.ts';
 import { assertEmbedder, nowIso, type MosRuntime } from '../mos/mos-runtime.ts';
 import { resolveFilter } from '../mos/resolve-filter.ts';
 import type { SearchResult, SignalWeights } from '../spec/index.ts';
 import { hybridSearch, type HybridSearchConfig } from './hybrid-search.ts';
-import { searchKnownAt } from './known-at.ts';
+import { restorableCubes, searchKnownAt } from './known-at.ts';
 
 /** Hybrid search over the cubes the actor may read. */
 export class SearchService {
@@ -28,9 +29,11 @@ export class SearchService {
     // knownAt: answered from the versions known then (see retrieval/known-at.ts).
     const result =
       filter.knownAt !== undefined
-        ? await searchKnownAt({ ...request, graph, vector, filter: { ...filter, knownAt: filter.knownAt } })
+        ? await searchKnownAt({ ...request, graph, vector, filter: { ...filter, knownAt: filter.knownAt }, restorable: restorableCubes(scope, cubes) })
         : await hybridSearch({ ...request, graph, vector, filter });
     if (this.#rt.trackAccess && result.hits.length > 0) await graph.touch(result.hits.map((h) => h.item.id), nowIso(this.#rt));
+    // Audit of the read: cubes and item ids returned, never the query text.
+    await this.#rt.audit.read({ actor: scope.userId, action: 'search', targets: AuditLog.targetsOf(result.hits.map((h) => h.item)), details: { cubes: cubes.length, topK: input.topK } });
     return result;
   }
 }

@@ -60,6 +60,7 @@ export async function addMemories(ctx: MemoryContext, options: AddMemoriesOption
     item.validAt = draft.validAt ?? draft.sources.find((source) => source.chatTime !== undefined)?.chatTime ?? at;
     if (options.expiresAt !== undefined) item.expiresAt = options.expiresAt;
     if (options.pinned !== undefined) item.pinned = options.pinned;
+    if (draft.redactions !== undefined && draft.redactions.length > 0) item.redactions = draft.redactions;
     return item;
   });
   if (items.length === 0) return [];
@@ -74,7 +75,9 @@ export async function addMemories(ctx: MemoryContext, options: AddMemoriesOption
     items: items.map((item) => ({ ...itemWrite(item), expectedVersion: 0 })),
     edges,
     versions: items.map((item) => versionRecord(item, 'create', userId, at)),
-    audit: [auditRecord(ctx, { actor: userId, action: 'add', at, cubeId: cube.id, details: { count: items.length } })],
+    audit: [auditRecord(ctx, { actor: userId, action: 'add', at, cubeId: cube.id, itemIds: items.map((item) => item.id), resultCount: items.length, details: { count: items.length } })],
+    // Fails (NotFoundError) instead of leaving orphans when the cube is deleted meanwhile.
+    requireCubes: [cube.id],
   });
   await upsertVectors(ctx, items, vectors);
   return items;

@@ -1,6 +1,6 @@
 import { ConflictError } from '../../errors/conflict-error.ts';
 import { NotFoundError } from '../../errors/not-found-error.ts';
-import type { MemoryEdge, MemoryItem, MemoryStatus, MetadataValue, VersionAction } from '../../spec/index.ts';
+import type { MemoryEdge, MemoryItem, MemoryStatus, MetadataValue, RedactionMark, VersionAction } from '../../spec/index.ts';
 import { itemWrite } from './item-terms.ts';
 import type { MemoryContext } from './memory-context.ts';
 import { deleteVectors, embedItems, upsertVectors } from './sync-vectors.ts';
@@ -18,6 +18,8 @@ export interface MemoryPatch {
   expiresAt?: string | null;
   /** Pin (exempt from TTL) or unpin. */
   pinned?: boolean;
+  /** The item's redaction marks after the change (set by the MOS's redaction step; empty removes them). */
+  redactions?: RedactionMark[];
 }
 
 /** Writes a changed item as a new version (atomic: item + version + audit), re-embedding if its text changed. */
@@ -42,6 +44,7 @@ async function commitChange(ctx: MemoryContext, options: { before: MemoryItem; a
     ...(options.edges ? { edges: options.edges } : {}),
     versions: [versionRecord(after, action, actor, at, options.reason)],
     audit: [auditRecord(ctx, { actor, action, at, cubeId: after.cubeId, itemId: after.id, details: { version: after.version } })],
+    requireCubes: [after.cubeId],
   });
   if (dropVector) {
     // Failures are logged and left to repair(); a restore racing the removal gets its vector back.
@@ -77,6 +80,10 @@ export async function updateMemory(ctx: MemoryContext, options: { item: MemoryIt
   if (patch.expiresAt === null) delete after.expiresAt;
   else if (patch.expiresAt !== undefined) after.expiresAt = patch.expiresAt;
   if (patch.pinned !== undefined) after.pinned = patch.pinned;
+  if (patch.redactions !== undefined) {
+    if (patch.redactions.length > 0) after.redactions = patch.redactions;
+    else delete after.redactions;
+  }
   return commitChange(ctx, { before: item, after, action: 'update', actor: options.actor, ...(options.reason !== undefined ? { reason: options.reason } : {}) });
 }
 

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors/validation-error.ts';
 import type { MemoryDraft } from '../../extraction/index.ts';
 import type { ActorScope } from '../../governance/actor-scope.ts';
+import { redactAdd, redactPatch } from '../../governance/redact-memory.ts';
 import { assertEmbedder, nowIso, type MosRuntime } from '../../mos/mos-runtime.ts';
 import type { EdgeType, MemCubeConfig, MemoryEdge, MemoryItem } from '../../spec/index.ts';
 import { addMemories, type AddMemoriesOptions } from './add-memories.ts';
@@ -22,12 +23,30 @@ export class MemoryChanges {
     const cube = await scope.cube(input.cubeId, 'write');
     assertEmbedder(this.#rt, cube);
     const { cubeId: _cubeId, drafts, ...rest } = input;
-    return addMemories(this.#rt.ctx, { ...rest, cube, userId: scope.userId, drafts: await drafts(cube) });
+    const read = await drafts(cube);
+    // Redaction runs before anything is embedded or stored (and records what it masked per item).
+    const redacted = this.#rt.redactor === undefined ? { drafts: read } : redactAdd(this.#rt.redactor, { drafts: read, tags: rest.tags, metadata: rest.metadata });
+    const items = await addMemories(this.#rt.ctx, { ...rest, ...redacted, cube, userId: scope.userId });
+    await this.#dropVectorsIfCubeGone(cube, items);
+    return items;
+  }
+
+  /**
+   * A `deleteCube` may have run between this runtime's graph write (which it let through) and its
+   * vector write (which it could not see yet): then the vectors just written are orphans; remove them.
+   */
+  async #dropVectorsIfCubeGone(cube: MemCubeConfig, items: readonly MemoryItem[]): Promise<void> {
+    const { graph, vector } = this.#rt.ctx;
+    if (items.length === 0 || (await graph.getCube(cube.id)) !== undefined) return;
+    await vector.delete({ space: cube.embedder, ids: items.map((item) => item.id) });
   }
 
   /** Applies a patch as a new version. */
   update(scope: ActorScope, input: { id: string; patch: MemoryPatch; reason?: string | undefined }): Promise<MemoryItem> {
-    return this.#withItem(scope, input.id, (item) => updateMemory(this.#rt.ctx, { item, patch: input.patch, actor: scope.userId, ...reason(input.reason) }));
+    const redactor = this.#rt.redactor;
+    return this.#withItem(scope, input.id, (item) =>
+      updateMemory(this.#rt.ctx, { item, patch: redactor === undefined ? input.patch : redactPatch(redactor, item, input.patch), actor: scope.userId, ...reason(input.reason) }),
+    );
   }
 
   /** Soft delete (restorable with rollback). */
@@ -58,6 +77,7 @@ export class MemoryChanges {
     await this.#rt.ctx.graph.write({
       edges: [edge],
       audit: [auditRecord(this.#rt.ctx, { actor: scope.userId, action: 'relate', at, cubeId: source.cubeId, itemId: source.id, details: { to: target.id, type: input.type } })],
+      requireCubes: [source.cubeId],
     });
     return edge;
   }

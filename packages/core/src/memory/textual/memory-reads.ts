@@ -1,6 +1,7 @@
 import type { ActorScope } from '../../governance/actor-scope.ts';
+import { AuditLog } from '../../governance/audit-log.ts';
 import { nowIso, type MosRuntime } from '../../mos/mos-runtime.ts';
-import { listKnownAt } from '../../retrieval/known-at.ts';
+import { listKnownAt, restorableCubes } from '../../retrieval/known-at.ts';
 import { resolveFilter } from '../../mos/resolve-filter.ts';
 import type { FilterInput } from '../../mos/mos-inputs.ts';
 import type { MemoryItem, VersionRecord } from '../../spec/index.ts';
@@ -15,7 +16,9 @@ export class MemoryReads {
 
   /** One memory the actor may read (deleted ones only for those who may restore them). */
   async get(scope: ActorScope, id: string): Promise<MemoryItem> {
-    return (await scope.item(id, 'read')).item;
+    const { item } = await scope.item(id, 'read');
+    await this.#rt.audit.read({ actor: scope.userId, action: 'get', targets: [{ cubeId: item.cubeId, itemIds: [item.id] }] });
+    return item;
   }
 
   /** Lists memories of the actor's cubes with filters and pagination. */
@@ -29,17 +32,19 @@ export class MemoryReads {
     const { graph } = this.#rt.ctx;
     const page = { limit: input.limit, offset: input.offset, order: input.order, direction: input.direction };
     // knownAt: answered from the versions known then (see retrieval/known-at.ts).
-    if (filter.knownAt !== undefined) return listKnownAt(graph, { ...page, filter: { ...filter, knownAt: filter.knownAt } });
-    const [items, total] = await Promise.all([
-      graph.listItems({ filter, limit: input.limit, offset: input.offset, order: input.order, direction: input.direction }),
-      graph.countItems(filter),
-    ]);
-    return { items, total };
+    const result =
+      filter.knownAt !== undefined
+        ? await listKnownAt(graph, { ...page, filter: { ...filter, knownAt: filter.knownAt }, restorable: restorableCubes(scope, cubes) })
+        : await Promise.all([graph.listItems({ filter, ...page }), graph.countItems(filter)]).then(([items, total]) => ({ items, total }));
+    await this.#rt.audit.read({ actor: scope.userId, action: 'getAll', targets: AuditLog.targetsOf(result.items), details: { cubes: cubes.length, total: result.total } });
+    return result;
   }
 
   /** Every version of a memory the actor may read, oldest first (the cube is part of the store query). */
   async history(scope: ActorScope, id: string): Promise<VersionRecord[]> {
     const { item } = await scope.item(id, 'read');
-    return this.#rt.ctx.graph.listVersions({ cubeId: item.cubeId, itemId: item.id });
+    const versions = await this.#rt.ctx.graph.listVersions({ cubeId: item.cubeId, itemId: item.id });
+    await this.#rt.audit.read({ actor: scope.userId, action: 'history', targets: [{ cubeId: item.cubeId, itemIds: [item.id] }], details: { versions: versions.length } });
+    return versions;
   }
 }

@@ -9,6 +9,9 @@ export function versionRecord(item: MemoryItem, action: VersionAction, actor: st
 }
 
 /** An audit entry. */
-export function auditRecord(ctx: MemoryContext, entry: { actor: string; action: string; at: string; cubeId?: string; itemId?: string; details?: Record<string, MetadataValue> }): AuditRecord {
+export function auditRecord(
+  ctx: MemoryContext,
+  entry: { actor: string; action: string; at: string; cubeId?: string; itemId?: string; itemIds?: string[]; resultCount?: number; details?: Record<string, MetadataValue> },
+): AuditRecord {
   return { id: ctx.newId(), ...entry };
 }

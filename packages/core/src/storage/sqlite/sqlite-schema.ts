@@ -21,7 +21,7 @@ export interface SqliteMigration {
  *   the item's cube (as its `cube_keys` integer), status and `doc_length`, so that the common search
  *   filter (cubes + statuses) never reads `memory`. Every change of an item goes through
  *   `write`, which rewrites its postings: keep it that way (touch/sync-state change neither).
- * - `cube_keys`: a stable integer per cube id (never deleted, so caches of it never go stale).
+ * - `cube_keys`: an integer per cube id (removed with the cube's postings by `deleteCube`).
  * - Indexes `memory_list_created`/`memory_list_updated` cover listing, counting and corpus
  *   statistics for the common filter without reading rows.
  * - `edges`, `versions`, `audit`, `users`, `cubes` (records as JSON).

@@ -96,6 +96,8 @@ export function deleteCubeData(conn: SqliteConnection, cubeId: string): void {
     conn.statement('delete from memory where cube_id = ?').run(cubeId);
     conn.statement('delete from edges where cube_id = ?').run(cubeId);
     conn.statement('delete from versions where cube_id = ?').run(cubeId);
+    // Its postings are gone with it: a cube created again under this id gets a new key.
+    conn.statement('delete from cube_keys where cube_id = ?').run(cubeId);
     conn.statement('delete from cubes where id = ?').run(cubeId);
   });
 }

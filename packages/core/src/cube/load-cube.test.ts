@@ -443,6 +443,27 @@ describe('loadCube limits and ownership', () => {
   });
 });
 
+describe('loadCube cleanup after a failed write', () => {
+  it('never removes a cube that another writer put under the same id meanwhile', async () => {
+    const dir = await writeDump(join(scratch, 'race'), baseDump());
+    const theirs = { id: 'evil', name: 'Created by alice meanwhile', ownerId: 'alice', embedder: { fingerprint: mos.embedder.fingerprint, dimension: mos.embedder.dimension }, schemaVersion: 1, acl: [], createdAt: T1, updatedAt: T1 };
+    const racing = new Proxy(mos.graph, {
+      get(target, prop) {
+        if (prop === 'write') {
+          return async () => {
+            await target.putCube(theirs);
+            throw new StorageError('sqlite', 'write', 'lost a race (injected)');
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(loadCube({ ctx: contextOf(mos, racing), dir, userId: 'mallory', schemaVersion: 1 })).rejects.toBeInstanceOf(StorageError);
+    expect(await mos.graph.getCube('evil')).toEqual(theirs);
+  });
+});
+
 describe('dumpCube includeDeleted', () => {
   it('leaves deleted items, their versions, edges and vectors out when false', async () => {
     const { items } = await mos.add({ userId: 'alice', cubeId: 'vault', text: 'the harbour opens at six' });

@@ -85,14 +85,20 @@ export async function loadCube(options: LoadCubeOptions): Promise<MemCubeConfig>
       const live = batch.filter((item) => item.status !== 'deleted');
       const missing = live.filter((item) => !vectorById.has(item.id));
       const computed = await embedItems(ctx, missing);
-      missing.forEach((item, j) => vectorById.set(item.id, computed[j] ?? []));
-      await upsertVectors(ctx, live, live.map((item) => vectorById.get(item.id) ?? []));
+      const fromDump = live.map((item) => vectorById.get(item.id));
+      const computedById = new Map(missing.map((item, j) => [item.id, computed[j] ?? []]));
+      await upsertVectors(ctx, live, live.map((item, j) => (fromDump[j] ? Array.from(fromDump[j]) : computedById.get(item.id) ?? [])));
     }
     for (let i = 0; i < edges.length; i += BATCH) await ctx.graph.write({ edges: edges.slice(i, i + BATCH), requireCubes: [cubeId] });
     await ctx.graph.write({ audit: [auditRecord(ctx, { actor: userId, action: 'loadCube', at, cubeId, details: { from: dir, memories: items.length, reminted: options.remintIds === true } })] });
   } catch (error) {
-    await ctx.vector.deleteCube({ space, cubeId }).catch(() => undefined);
-    await ctx.graph.deleteCube(cubeId).catch(() => undefined);
+    // Remove the partial cube, unless the cube stored under this id is no longer the one this
+    // load wrote (a concurrent createCube or load replaced it: never remove someone else's cube).
+    const stored = await ctx.graph.getCube(cubeId).catch(() => undefined);
+    if (stored === undefined || (stored.ownerId === userId && stored.updatedAt === at && stored.lineage?.loadedFrom === dir)) {
+      await ctx.vector.deleteCube({ space, cubeId }).catch(() => undefined);
+      await ctx.graph.deleteCube(cubeId).catch(() => undefined);
+    }
     throw error;
   }
   return cube;

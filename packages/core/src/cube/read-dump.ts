@@ -17,8 +17,8 @@ export interface CheckedDump {
   /** Every version of every item, each item's versions in increasing version order. */
   versions: VersionRecord[];
   edges: MemoryEdge[];
-  /** Vectors by item id (only ids of items of the dump). */
-  embeddings: Map<string, number[]>;
+  /** Vectors by item id (only ids of items of the dump), as float32 (how every vector store keeps them). */
+  embeddings: Map<string, Float32Array>;
 }
 
 /**
@@ -94,7 +94,7 @@ export async function readDump(options: { dir: string; limits: MemosLimits }): P
 
   const embeddingsPath = join(dir, DUMP_FILES.embeddings);
   if (manifest.counts.embeddings > 0 && manifest.embeddingsFingerprint === undefined) fail(embeddingsPath, 'the manifest counts embeddings but names no embeddingsFingerprint');
-  const embeddings = new Map<string, number[]>();
+  const embeddings = new Map<string, Float32Array>();
   for await (const { line, value } of readDumpLines({ path: embeddingsPath, limits: fileLimits, optional: manifest.counts.embeddings === 0 })) {
     const { id, vector } = parseRow(schemas.embedding, value, embeddingsPath, line);
     const at = `line ${line}`;
@@ -105,7 +105,7 @@ export async function readDump(options: { dir: string; limits: MemosLimits }): P
     } catch (error) {
       throw new DumpFormatError(embeddingsPath, `${at}: ${(error as Error).message}`, { cause: error });
     }
-    embeddings.set(id, vector);
+    embeddings.set(id, Float32Array.from(vector));
   }
   expectCount(embeddingsPath, 'embeddings', manifest.counts.embeddings, embeddings.size);
 

@@ -19,7 +19,11 @@ export interface MemosLimits {
   maxMetadataKeys: number;
   /** Characters in one string metadata value (default 4,000). */
   maxMetadataValueChars: number;
-  /** Bytes in one file of a dump that `loadCube` reads (default 512 MiB); reading stops at the limit. */
+  /**
+   * Bytes in one file of a dump that `loadCube` reads (default 1 GiB); reading stops at the limit.
+   * The whole dump is checked before anything is written, so a load holds it in memory (vectors as
+   * float32).
+   */
   maxDumpFileBytes: number;
   /** Lines (items, versions, edges or embeddings) in one file of a dump (default 1,000,000). */
   maxDumpLines: number;
@@ -36,7 +40,7 @@ export const DEFAULT_LIMITS: MemosLimits = {
   maxTags: 64,
   maxMetadataKeys: 64,
   maxMetadataValueChars: 4_000,
-  maxDumpFileBytes: 512 * 1024 * 1024,
+  maxDumpFileBytes: 1024 * 1024 * 1024,
   maxDumpLines: 1_000_000,
   maxDumpLineBytes: 8 * 1024 * 1024,
 };

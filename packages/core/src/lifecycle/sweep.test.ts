@@ -135,4 +135,19 @@ describe('time travel (issue 9, defect 7)', () => {
     expect(ids(await mos.getAll({ userId: 'alice', filter: { asOf: iso(7), knownAt: iso(15) } }))).toStrictEqual([said!.id]);
     expect(ids(await mos.getAll({ userId: 'alice', filter: { asOf: iso(7) } }))).toStrictEqual([]); // deleted since
   });
+
+  it('an item deleted since appears under knownAt only to those who may restore it', async () => {
+    const [gone] = (await mos.add({ userId: 'alice', cubeId: 'c1', text: 'old address elm street' })).items;
+    now = T0 + 10_000;
+    await mos.delete({ userId: 'alice', id: gone!.id });
+    await mos.shareCube({ userId: 'alice', cubeId: 'c1', withUserId: 'bob', access: 'read' });
+    now = T0 + 20_000;
+    const at = iso(5);
+    expect(ids(await mos.getAll({ userId: 'alice', filter: { knownAt: at } }))).toStrictEqual([gone!.id]);
+    expect(ids(await mos.search({ userId: 'alice', query: 'elm street', knownAt: at }))).toStrictEqual([gone!.id]);
+    expect(ids(await mos.getAll({ userId: 'bob', filter: { knownAt: at } }))).toStrictEqual([]);
+    expect(ids(await mos.search({ userId: 'bob', query: 'elm street', knownAt: at }))).toStrictEqual([]);
+    await mos.shareCube({ userId: 'alice', cubeId: 'c1', withUserId: 'bob', access: 'write' });
+    expect(ids(await mos.getAll({ userId: 'bob', filter: { knownAt: at } }))).toStrictEqual([gone!.id]);
+  });
 });

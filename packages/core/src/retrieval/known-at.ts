@@ -1,5 +1,6 @@
 import { itemWrite } from '../memory/textual/item-terms.ts';
-import type { GraphStore, ItemFilter, ListQuery, MemoryItem, VectorStore } from '../spec/index.ts';
+import type { ActorScope } from '../governance/actor-scope.ts';
+import type { GraphStore, ItemFilter, ListQuery, MemCubeConfig, MemoryItem, VectorStore } from '../spec/index.ts';
 import { compareItems } from '../storage/item-filter/compare-items.ts';
 import { matchesFilter } from '../storage/item-filter/matches-filter.ts';
 import { hybridSearch, type HybridSearchRequest, type HybridSearchResult } from './hybrid-search.ts';
@@ -21,27 +22,49 @@ import { createSnapshotIndex } from './snapshot-index.ts';
  * cubes' items (and embeds changed texts), acceptable for this rare query.
  */
 
+/** Cubes whose deleted items the actor may see: those they may restore them in (`write`). */
+export function restorableCubes(scope: ActorScope, cubes: readonly MemCubeConfig[]): string[] {
+  return cubes.filter((cube) => scope.can(cube, 'write')).map((cube) => cube.id);
+}
+
 /** The filter with `knownAt` (system-time travel) and the store scope. */
 export type KnownAtFilter = ItemFilter & { cubeIds: string[]; knownAt: string };
 
-/** Every item of the filter's cubes as the version known at `filter.knownAt`, that matches the rest of the filter. */
-export async function snapshotsKnownAt(graph: GraphStore, filter: KnownAtFilter): Promise<MemoryItem[]> {
+/**
+ * Every item of the filter's cubes as the version known at `filter.knownAt`, that matches the rest
+ * of the filter. `restorable`: the cubes whose deleted items the actor may see (those they may
+ * restore); in the other cubes an item deleted since is left out (a deleted item exists only for
+ * those who may restore it). Default: every cube of the filter.
+ */
+export async function snapshotsKnownAt(graph: GraphStore, filter: KnownAtFilter, restorable?: readonly string[]): Promise<MemoryItem[]> {
   const { knownAt, ...rest } = filter;
   const versions = await graph.listVersionsKnownAt({ cubeIds: filter.cubeIds, knownAt });
   // A version belongs to the item and cube it is stored under, whatever its snapshot says.
-  return versions.map((v) => ({ ...v.snapshot, id: v.itemId, cubeId: v.cubeId })).filter((item) => matchesFilter(item, rest));
+  let items = versions.map((v) => ({ ...v.snapshot, id: v.itemId, cubeId: v.cubeId })).filter((item) => matchesFilter(item, rest));
+  const hidden = restorable === undefined ? [] : filter.cubeIds.filter((cubeId) => !restorable.includes(cubeId));
+  if (hidden.length > 0) {
+    const check = items.filter((item) => hidden.includes(item.cubeId));
+    const live = new Map((await graph.getItems(check.map((item) => item.id), { cubeIds: hidden })).map((item) => [item.id, item]));
+    items = items.filter((item) => !hidden.includes(item.cubeId) || (live.get(item.id)?.status ?? 'deleted') !== 'deleted');
+  }
+  return items;
 }
 
 /** `listItems` + `countItems` under `knownAt`: same order, ties and pagination as the stores. */
-export async function listKnownAt(graph: GraphStore, query: Omit<ListQuery, 'filter'> & { filter: KnownAtFilter }): Promise<{ items: MemoryItem[]; total: number }> {
-  const all = (await snapshotsKnownAt(graph, query.filter)).sort((a, b) => compareItems(a, b, query));
+export async function listKnownAt(
+  graph: GraphStore,
+  query: Omit<ListQuery, 'filter'> & { filter: KnownAtFilter; restorable?: readonly string[] },
+): Promise<{ items: MemoryItem[]; total: number }> {
+  const all = (await snapshotsKnownAt(graph, query.filter, query.restorable)).sort((a, b) => compareItems(a, b, query));
   return { items: all.slice(query.offset, query.offset + query.limit), total: all.length };
 }
 
 /** Hybrid search over the versions known at `filter.knownAt` (see the module comment). */
-export async function searchKnownAt(request: Omit<HybridSearchRequest, 'graph' | 'vector' | 'filter'> & { graph: GraphStore; vector: VectorStore; filter: KnownAtFilter }): Promise<HybridSearchResult> {
-  const { graph, vector, embedder, filter } = request;
-  const items = await snapshotsKnownAt(graph, filter);
+export async function searchKnownAt(
+  request: Omit<HybridSearchRequest, 'graph' | 'vector' | 'filter'> & { graph: GraphStore; vector: VectorStore; filter: KnownAtFilter; restorable?: readonly string[] },
+): Promise<HybridSearchResult> {
+  const { graph, vector, embedder, filter, restorable: _restorable, ...search } = request;
+  const items = await snapshotsKnownAt(graph, filter, request.restorable);
   const terms = new Map(items.map((item) => [item.id, itemWrite(item).terms]));
   const vectors = new Map<string, number[]>();
   if (request.config.weights.vector > 0 && items.length > 0) {
@@ -60,5 +83,5 @@ export async function searchKnownAt(request: Omit<HybridSearchRequest, 'graph' |
   const edges = (await graph.listEdges({ cubeIds: filter.cubeIds })).filter((edge) => edge.createdAt <= filter.knownAt);
   const index = createSnapshotIndex({ items, terms, vectors, edges });
   const { knownAt: _knownAt, ...rest } = filter;
-  return hybridSearch({ ...request, graph: index.graph, vector: index.vector, filter: rest });
+  return hybridSearch({ ...search, embedder, graph: index.graph, vector: index.vector, filter: rest });
 }

@@ -31,7 +31,7 @@ for (const backend of RELIABILITY_BACKENDS) {
     }, 60_000);
 
     it('hostile inputs: typed errors only, no hang, no pollution, nothing written by a rejected call', async () => {
-      const count = Math.round((backend === 'sqlite' ? 160 : 60) * reliabilityScale());
+      const count = Math.round((backend === 'sqlite' ? 120 : 30) * reliabilityScale());
       const stats = await runFuzzCases({ mos, seed, cases: fuzzCases({ seed: reliabilitySeed(), cases: count }), ...(store.sqlitePath ? { sqlitePath: store.sqlitePath } : {}) });
       expect(stats.cases).toBeGreaterThan(count / 2);
       expect(stats.rejected).toBeGreaterThan(stats.cases / 3);

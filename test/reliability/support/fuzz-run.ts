@@ -193,12 +193,17 @@ export async function fuzzSnapshot(mos: MemOS, seed: FuzzSeed, sqlitePath?: stri
   return (await storeSnapshot({ mos, userId: seed.owner, ...(sqlitePath ? { sqlitePath } : {}) })) + (await storeSnapshot({ mos, userId: seed.other }));
 }
 
+/** The last snapshot of each runtime's store, valid until a call succeeds. */
+const snapshots = new WeakMap<MemOS, string>();
+
 /** Checks one call: typed errors only, no hang, no pollution, unchanged after a rejection. */
 export async function checkCall(options: { mos: MemOS; seed: FuzzSeed; entry: string; input: unknown; call: () => Promise<unknown>; sqlitePath?: string; deadlineMs?: number; stats: FuzzStats }): Promise<'ok' | 'rejected' | 'hung'> {
   const { mos, seed, entry, stats } = options;
   const input = describeInput(options.input);
   const protoBefore = prototypeKeys();
-  const before = await fuzzSnapshot(mos, seed, options.sqlitePath);
+  // After a rejected call the store is as it was, so its snapshot is the next call's "before".
+  const before = snapshots.get(mos) ?? (await fuzzSnapshot(mos, seed, options.sqlitePath));
+  snapshots.delete(mos);
   stats.cases++;
   stats.byEntry[entry] = (stats.byEntry[entry] ?? 0) + 1;
   const outcome = await settle(options.call, options.deadlineMs ?? 20_000);
@@ -215,6 +220,7 @@ export async function checkCall(options: { mos: MemOS; seed: FuzzSeed; entry: st
     stats.violations.push({ kind: 'untyped-error', entry, input, detail: (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300) });
   }
   const after = await fuzzSnapshot(mos, seed, options.sqlitePath);
+  snapshots.set(mos, after);
   if (after !== before) stats.violations.push({ kind: 'changed-after-rejection', entry, input, detail: firstDifference(before, after) });
   return 'rejected';
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema, metadataSchema, tagsSchema } from '../mos/input-schemas.ts';
 import type { MemosLimits } from '../mos/limits.ts';
-import { EDGE_TYPES, MEMORY_STATUSES } from '../spec/memory-item.ts';
+import { EDGE_TYPES, MEMORY_STATUSES, type MemoryItem } from '../spec/memory-item.ts';
 import { MAX_VECTOR_DIMENSION } from '../storage/validation/validate-vector.ts';
 
 /** Format name written in every manifest. */
@@ -88,3 +88,11 @@ export function createDumpSchemas(limits: MemosLimits) {
 
 /** The line schemas for some limits. */
 export type DumpSchemas = ReturnType<typeof createDumpSchemas>;
+
+/**
+ * Compile-time check: the item schema names every field of `MemoryItem` (zod drops unknown keys,
+ * so a field added to the spec but not here would be lost silently on load). A type error here
+ * names the missing field.
+ */
+type MissingItemFields = Exclude<keyof MemoryItem, keyof z.infer<DumpSchemas['item']>>;
+export const DUMP_ITEM_SCHEMA_IS_COMPLETE: [MissingItemFields] extends [never] ? true : MissingItemFields = true;

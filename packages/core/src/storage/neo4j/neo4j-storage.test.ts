@@ -8,6 +8,7 @@ import { ValidationError } from '../../errors/validation-error.ts';
 import { createFixtures, toItemWrite, uniqueSuffix } from '../../testing/fixtures.ts';
 import { createSqliteStorage } from '../sqlite/create-sqlite-storage.ts';
 import { createNeo4jStorage, type Neo4jStorage, type Neo4jStorageOptions } from './create-neo4j-storage.ts';
+import { scopeUid } from './neo4j-item-props.ts';
 import { SCHEMA_STATEMENTS } from './neo4j-schema.ts';
 
 const url = inject('neo4jUrl') || process.env.MEMOS_NEO4J_URL || '';
@@ -152,19 +153,20 @@ describe('Neo4j storage', () => {
     const audit = fx.audit({ cubeId });
     await storage.graph.write({ items: [toItemWrite(existing)], audit: [audit] });
     const before = await storage.graph.keywordStats({ terms: ['memori'], filter: { cubeIds: [cubeId] } });
-    // Another client holds the write lock of the audit node the batch writes last.
+    // Another client holds the write lock of the keyword counters the batch updates after writing its
+    // items (audit records are append-only now: the batch's new audit record takes no existing lock).
     const neo4j = storage.connection.neo4j;
     const driver = neo4j.driver(url, neo4j.auth.basic('neo4j', 'neo4j'));
     const session = driver.session();
     const locker = await session.beginTransaction();
     try {
-      await locker.run('MATCH (a:Audit {uid: $uid}) SET a.actor = $actor', { uid: `${namespace}:${audit.id}`, actor: 'locker' });
+      await locker.run('MATCH (s:KeywordScope {uid: $uid}) SET s.lockedBy = $actor', { uid: scopeUid(namespace, cubeId, 'active'), actor: 'locker' });
       const error = await failure(
         storage.graph.write({
           items: [toItemWrite({ ...existing, text: 'changed', version: 2 }), toItemWrite(added)],
           edges: [fx.edge({ from: existing.id, to: added.id, cubeId })],
           versions: [fx.version(added)],
-          audit: [{ ...audit, action: 'changed' }],
+          audit: [fx.audit({ cubeId, action: 'changed' })],
         }),
       );
       expect(error).toBeInstanceOf(StorageError);

@@ -6,8 +6,9 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { MemOS } from '@memos-js/core';
-import { checkCall, fuzzSnapshot, type FuzzSeed, type FuzzStats } from './fuzz-run.ts';
+import { checkCall, type FuzzSeed, type FuzzStats } from './fuzz-run.ts';
 import { readDump, remintDumpIds, writeDump, type DumpRows } from './hostile-dump.ts';
+import { storeSnapshot } from './store-snapshot.ts';
 
 type Row = Record<string, unknown>;
 
@@ -75,11 +76,11 @@ export async function runHostileDumps(options: { mos: MemOS; seed: FuzzSeed; sta
       const dir = join(seed.scratch, `hostile-${++n}`);
       writeHostileDump(seed, edit, seed.items[n % 3]!, dir);
       const input = { userId: seed.other, dir, cubeId: `fz-hostile-${n}` };
-      const victimBefore = await fuzzSnapshot(mos, { ...seed, other: seed.owner });
+      const victimBefore = await storeSnapshot({ mos, userId: seed.owner });
       const outcome = await checkCall({ mos, seed, entry: `loadCube (${edit})`, input, call: () => mos.loadCube(input), stats, ...(options.sqlitePath ? { sqlitePath: options.sqlitePath } : {}) });
       const invalid = outcome === 'ok' ? await exploit(mos, seed.other, input.cubeId) : [];
       if (invalid.length > 0) stats.violations.push({ kind: 'invalid-accepted', entry: `loadCube (${edit})`, input: dir, detail: `loaded items the API rejects as input: ${invalid.join(', ')}` });
-      if (outcome === 'ok' && (await fuzzSnapshot(mos, { ...seed, other: seed.owner })) !== victimBefore) {
+      if (outcome === 'ok' && (await storeSnapshot({ mos, userId: seed.owner })) !== victimBefore) {
         stats.violations.push({ kind: 'victim-changed', entry: `loadCube (${edit})`, input: dir, detail: `loading the dump changed ${seed.owner}'s items, history or audit` });
       }
     }

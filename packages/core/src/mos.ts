@@ -225,6 +225,7 @@ export class MemOS {
       parsed.messages.forEach((m, i) => m.time !== undefined && toIsoTime(m.time, `add.messages[${i}].time`));
       sessionTime = toOptionalIsoTime(parsed.sessionTime, 'add.sessionTime');
     }
+    if ('document' in parsed && parsed.document.time !== undefined) toIsoTime(parsed.document.time, 'add.document.time');
     const expiresAt = toOptionalIsoTime(parsed.expiresAt, 'add.expiresAt');
     const session = sessionId !== undefined ? { sessionId } : {};
     // Redaction before the reader derives keys and tags (and again over its drafts, in changes.add).

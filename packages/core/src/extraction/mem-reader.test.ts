@@ -143,6 +143,9 @@ describe('createFastMemReader: documents', () => {
       expect(draft.validAt).toBeUndefined();
       expect(draft.key.length).toBeGreaterThan(0);
     });
+    const dated = await reader.readDocument({ document: { text: paragraphs.join('\n\n'), time: '2023-05-08T09:00:00Z' } });
+    expect(dated.map((d) => d.validAt)).toStrictEqual(dated.map(() => '2023-05-08T09:00:00.000Z'));
+    await expect(reader.readDocument({ document: { text: 'x', time: 'not a time' } })).rejects.toBeInstanceOf(ValidationError);
     expect(drafts[0]?.key).toBe('paragraph 0 memory systems store plaintext');
   });
 

@@ -23,6 +23,8 @@ export interface DocumentInput {
   path?: string;
   /** Title, kept in the drafts' metadata as `title`. */
   title?: string;
+  /** When the document was written (or the time it describes): the drafts' `validAt`. Default: none (the MOS uses the creation time). */
+  time?: string | Date | number;
 }
 
 /**
@@ -92,7 +94,7 @@ const MAX_TAG_CHARS = 128;
  * A document becomes `document` drafts, one per chunk (paragraphs, then sentences, up to
  * `maxChunkChars`, overlapping by `chunkOverlapChars`), tagged `document`, with
  * `sources: [{ role: 'document', docPath, chunkIndex, sessionId }]`, `metadata.title` when given,
- * each following the previous chunk.
+ * `validAt` the document's `time` when given, each following the previous chunk.
  *
  * Malformed input (a message without a valid role or string content, an unparseable time)
  * throws `ValidationError`; odd but valid content (emoji, huge words) never does.
@@ -160,6 +162,7 @@ export function createFastMemReader(options: FastMemReaderOptions = {}): MemRead
       optionalString(document.title, 'document.title');
       optionalString(sessionId, 'sessionId');
       const title = document.title?.trim() || undefined;
+      const time = document.time === undefined ? undefined : requireTime(document.time, 'document.time');
       return chunk(document.text).map((text, chunkIndex): MemoryDraft => {
         const source: MemorySource = { role: 'document', chunkIndex };
         if (document.path !== undefined && document.path !== '') source.docPath = document.path;
@@ -173,6 +176,7 @@ export function createFastMemReader(options: FastMemReaderOptions = {}): MemRead
           metadata: title ? { title } : {},
         };
         if (chunkIndex > 0) draft.follows = chunkIndex - 1;
+        if (time !== undefined) draft.validAt = time;
         return draft;
       });
     },

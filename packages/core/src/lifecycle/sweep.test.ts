@@ -109,6 +109,13 @@ describe('time travel (issue 9, defect 7)', () => {
     expect(fact!.validAt).toBe(iso(10));
     const [said] = (await mos.add({ userId: 'alice', cubeId: 'c1', messages: [{ role: 'user', content: 'favourite food is ramen', time: iso(5) }] })).items;
     expect(said!.validAt).toBe(iso(5));
+    const [doc] = (await mos.add({ userId: 'alice', cubeId: 'c1', document: { text: 'meeting notes from the offsite', time: iso(2) } })).items;
+    expect(doc!.validAt).toBe(iso(2));
+    const [undated] = (await mos.add({ userId: 'alice', cubeId: 'c1', document: { text: 'undated handbook page' } })).items;
+    expect(undated!.validAt).toBe(iso(10));
+    await expect(mos.add({ userId: 'alice', cubeId: 'c1', document: { text: 'bad', time: 'someday' } })).rejects.toBeInstanceOf(ValidationError);
+    await mos.delete({ userId: 'alice', id: doc!.id });
+    await mos.delete({ userId: 'alice', id: undated!.id });
     now = T0 + 20_000;
     await mos.update({ userId: 'alice', id: fact!.id, text: 'favourite colour is green' });
     now = T0 + 30_000;

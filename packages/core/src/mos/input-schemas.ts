@@ -74,7 +74,7 @@ export function createInputSchemas(limits: MemosLimits) {
     add: z.union([
       z.object({ ...common, messages: z.array(message).min(1).max(limits.maxMessages), sessionTime: timeSchema.optional() }).strict(),
       z.object({ ...common, text }).strict(),
-      z.object({ ...common, document: z.object({ text: z.string().min(1).max(limits.maxDocumentChars), path: z.string().max(1_024).optional(), title: z.string().max(1_024).optional() }).strict() }).strict(),
+      z.object({ ...common, document: z.object({ text: z.string().min(1).max(limits.maxDocumentChars), path: z.string().max(1_024).optional(), title: z.string().max(1_024).optional(), time: timeSchema.optional() }).strict() }).strict(),
     ]),
     search: z
       .object({

@@ -69,7 +69,8 @@ export type AddInput =
     })
   | (AddCommon & {
       /** A document, chunked into memories. */
-      document: { text: string; path?: string; title?: string };
+      /** `time`: when the document was written (the memories' world time, `validAt`); default: when added. */
+      document: { text: string; path?: string; title?: string; time?: TimeInput };
     });
 
 /** Filters of search and getAll (see `ItemFilter`); times accept any `TimeInput`. */

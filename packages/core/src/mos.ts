@@ -108,7 +108,7 @@ export class MemOS {
         ...(options.conflictRetry ? { conflictRetry: options.conflictRetry } : {}),
       };
       const rt: MosRuntime = {
-        ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION,
+        ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION, limits: this.limits,
         redactor: this.#redactor,
         audit: new AuditLog(ctx, options.audit), forgetHooks: [...(options.forgetHooks ?? [])],
       };
@@ -386,8 +386,8 @@ export class MemOS {
 
   /** Loads a dumped cube (untrusted input) into this store, owned by `userId` (optionally under a new cube id). */
   async loadCube(input: Inputs.LoadCubeInput): Promise<MemCubeConfig> {
-    const { userId, dir, cubeId } = this.#parse('load', input);
-    return this.#svc().cubes.loadCube(await this.#scope(userId), { dir, cubeId });
+    const { userId, dir, cubeId, remintIds } = this.#parse('load', input);
+    return this.#svc().cubes.loadCube(await this.#scope(userId), { dir, cubeId, remintIds: remintIds ?? false });
   }
 
   // ---- internals -------------------------------------------------------------------------------

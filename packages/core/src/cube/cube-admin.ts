@@ -73,7 +73,9 @@ export class CubeAdmin {
   async dumpCube(scope: ActorScope, input: { cubeId: string; dir: string; includeEmbeddings: boolean }): Promise<DumpCubeResult> {
     const cube = await scope.cube(input.cubeId, 'share');
     const at = nowIso(this.#rt);
-    const result = await dumpCube({ ctx: this.#rt.ctx, cube, dir: input.dir, includeEmbeddings: input.includeEmbeddings, now: at });
+    // Deleted items go only to those who may restore them (a share grant implies write; kept explicit).
+    const includeDeleted = scope.can(cube, 'write');
+    const result = await dumpCube({ ctx: this.#rt.ctx, cube, dir: input.dir, includeEmbeddings: input.includeEmbeddings, includeDeleted, now: at });
     // Registered so that `forget` can remove forgotten data from it; audited like every export.
     const { graph } = this.#rt.ctx;
     await graph.recordDump({ dir: result.dir, cubeId: cube.id, at });
@@ -82,7 +84,10 @@ export class CubeAdmin {
   }
 
   /** Loads a dump (untrusted input) as a new cube owned by the actor. */
-  async loadCube(scope: ActorScope, input: { dir: string; cubeId?: string | undefined }): Promise<MemCubeConfig> {
-    return loadCube({ ctx: this.#rt.ctx, dir: input.dir, userId: scope.userId, ...(input.cubeId ? { cubeId: input.cubeId } : {}), schemaVersion: this.#rt.schemaVersion });
+  async loadCube(scope: ActorScope, input: { dir: string; cubeId?: string | undefined; remintIds: boolean }): Promise<MemCubeConfig> {
+    return loadCube({
+      ctx: this.#rt.ctx, dir: input.dir, userId: scope.userId, ...(input.cubeId ? { cubeId: input.cubeId } : {}),
+      schemaVersion: this.#rt.schemaVersion, remintIds: input.remintIds, limits: this.#rt.limits,
+    });
   }
 }

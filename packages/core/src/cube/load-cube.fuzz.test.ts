@@ -298,10 +298,7 @@ async function loadAndCheck(mutations: Mutation[], text: TextMutation[], remintI
   let cube: MemCubeConfig | undefined;
   let error: unknown;
   try {
-    cube = remintIds
-      // Through the function: the MOS facade does not pass remintIds on yet.
-      ? await loadCube({ ctx: { graph: mos.graph, vector: mos.vector, embedder: mos.embedder, logger: silentLogger, now: () => new Date(), newId: () => `fz-${run}-${Math.random().toString(36).slice(2, 10)}` }, dir, userId: 'mallory', schemaVersion: 1, remintIds: true })
-      : await mos.loadCube({ userId: 'mallory', dir });
+    cube = await mos.loadCube({ userId: 'mallory', dir, remintIds });
   } catch (e) {
     error = e;
   }

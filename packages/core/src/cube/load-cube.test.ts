@@ -163,7 +163,7 @@ afterEach(async () => {
  * pass `remintIds` on yet), on the MOS's own stores; ids minted as `load-N`.
  */
 async function loadReminted(options: { dir: string; cubeId?: string }) {
-  return loadCube({ ctx: contextOf(mos), userId: 'mallory', schemaVersion: 1, remintIds: true, ...options });
+  return mos.loadCube({ userId: 'mallory', remintIds: true, ...options });
 }
 
 /** Loads the dump as mallory and expects `errorClass` with nothing written anywhere. */

@@ -203,6 +203,12 @@ export interface LoadCubeInput {
   dir: string;
   /** Load under this cube id instead of the dumped one. */
   cubeId?: string;
+  /**
+   * Give every item (and the cube, unless `cubeId` is set) a new id, remapping versions, edges and
+   * embeddings consistently, so the same dump can be loaded twice. Without it, ids already in use
+   * anywhere in the store are a `ConflictError`.
+   */
+  remintIds?: boolean;
 }
 
 /** Input of `sweep`. */

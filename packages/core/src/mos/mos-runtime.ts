@@ -4,6 +4,7 @@ import type { ForgetHook } from '../governance/forget-hook.ts';
 import type { Redactor } from '../governance/redactor.ts';
 import type { MemoryContext } from '../memory/textual/memory-context.ts';
 import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
+import type { MemosLimits } from './limits.ts';
 import type { MemCubeConfig } from '../spec/index.ts';
 import { EmbedderMismatchError } from '../errors/embedder-mismatch-error.ts';
 
@@ -16,6 +17,8 @@ export interface MosRuntime {
   trackAccess: boolean;
   /** Schema version of cubes created by this runtime. */
   schemaVersion: number;
+  /** Input size limits (also applied to dumps being loaded). */
+  limits: MemosLimits;
   /** Redaction before storage (undefined: off). */
   redactor?: Redactor | undefined;
   /** The audit trail of reads. */

@@ -197,7 +197,7 @@ for (const backend of RELIABILITY_BACKENDS) {
           queries += stats.queries;
           changes += stats.changes;
         }),
-        { seed: reliabilitySeed(), numRuns: Math.round((backend === 'sqlite' ? 40 : 12) * reliabilityScale()) },
+        { seed: reliabilitySeed(), numRuns: Math.round((backend === 'sqlite' ? 40 : 8) * reliabilityScale()) },
       );
       expect(queries).toBeGreaterThan(20);
       expect(changes).toBeGreaterThan(20);

@@ -85,10 +85,19 @@ class Sequence {
 
   async run(ops: IsolationOp[]): Promise<void> {
     this.#stats.sequences++;
-    for (const userId of this.#users) {
-      await this.#mos.createUser({ id: userId, name: userId });
+    for (const userId of this.#users) await this.#mos.createUser({ id: userId, name: userId });
+    // Start shared: user i's cube is readable by user i+1 and writable by user i+2 (the ops share and unshare from there).
+    for (const [i, userId] of this.#users.entries()) {
       const cube = await this.#createCube(userId);
-      if (cube) await this.#add(userId, cube, 0);
+      if (!cube) continue;
+      for (let k = 0; k < 2; k++) await this.#add(userId, cube, i + k);
+      for (const [offset, access] of [[1, 'read'], [2, 'write']] as const) {
+        const withUserId = this.#users[(i + offset) % this.#users.length]!;
+        if (withUserId === userId) continue;
+        const input = { userId, cubeId: cube, withUserId, access };
+        const out = await this.#call('share', userId, input, { allowed: true }, () => this.#mos.shareCube(input));
+        if (out.value) this.#world.cubes.get(cube)!.acl = new Map(out.value.acl.map((e) => [e.userId, e.access]));
+      }
     }
     for (const op of ops) await this.#step(op);
     await this.#checkIntegrity();
@@ -181,7 +190,7 @@ class Sequence {
 
   async #createCube(actor: string): Promise<string | undefined> {
     const id = `r${this.#run}c${this.#nextCube++}`;
-    const input = { userId: actor, id, name: id };
+    const input = { userId: actor, id, name: 'cube' }; // not the id: a loaded copy keeps the name
     const out = await this.#call('createCube', actor, input, { allowed: true }, () => this.#mos.createCube(input));
     if (!out.ok) return undefined;
     this.#world.cubes.set(id, { id, ownerId: actor, acl: new Map(), alive: true });
@@ -243,7 +252,9 @@ class Sequence {
         return this.#forget(actor, this.#pickItem(actor, op.target, op.target % 3 === 0 ? 'hidden' : 'visible'));
       case 'share': {
         const cubeId = this.#ownCube(actor, op.cube);
-        const input = { userId: actor, cubeId, withUserId: this.#actor(op.withUser), access: op.access };
+        // Mostly with another user of the sequence (sharing with oneself is a no-op).
+        const withUserId = op.withUser % 4 === 3 ? actor : this.#actor(this.#users.indexOf(actor) + 1 + (op.withUser % (this.#users.length - 1)));
+        const input = { userId: actor, cubeId, withUserId, access: op.access };
         const out = await this.#call('share', actor, input, { allowed: w.isOwner(actor, cubeId), hidden: !w.canRead(actor, cubeId) }, () => this.#mos.shareCube(input));
         const cube = w.cubes.get(cubeId);
         if (out.value && cube) cube.acl = new Map(out.value.acl.map((e) => [e.userId, e.access]));

@@ -195,4 +195,23 @@ export function registerConcurrencyConformance(ctx: GraphConformanceContext): vo
     await expectMemosError(store.setVectorSyncState([{ id: '', version: 1 }], 'failed'), 'MEMOS_VALIDATION');
     expect((await store.getItems([i1.id]))[0]?.vectorSyncState).toBe('synced');
   });
+
+  it('a conditional setVectorSyncState racing a write of the next version never lands on the new version', async () => {
+    const { store, fx } = ctx;
+    const cubeId = ctx.cube('a');
+    let item = fx.item({ cubeId, vectorSyncState: 'pending', embeddingModel: 'writer' });
+    await store.write({ items: [toItemWrite(item)] });
+    for (let round = 0; round < 12; round += 1) {
+      const next: MemoryItem = { ...item, version: item.version + 1, text: `round ${round}` };
+      // The bookkeeping call for the old version and the write of the new one race; whichever the
+      // store serialises first, the new version must not carry the old version's sync state.
+      await Promise.all([
+        store.setVectorSyncState([{ id: item.id, version: item.version }], 'synced', `marker-${item.version}`),
+        store.write({ items: [{ ...toItemWrite(next), expectedVersion: item.version }] }),
+      ]);
+      const [stored] = await store.getItems([item.id]);
+      expect([stored?.version, stored?.embeddingModel, stored?.vectorSyncState]).toStrictEqual([next.version, 'writer', 'pending']);
+      item = next;
+    }
+  });
 }

@@ -19,7 +19,7 @@ export {
 export type {
   MemoryKind, MemoryType, MemoryStatus, VectorSyncState, MemorySource, MetadataValue, MemoryItem, EdgeType, MemoryEdge, VersionAction,
   VersionRecord, AuditRecord, RedactionMark, AuditQuery, ForgetItemsResult, PurgeUserResult, DumpRecord, EmbedderInfo, MemCubeConfig, CubeAclEntry, UserRecord, ItemFilter, SearchQuery, SignalWeights,
-  SignalBreakdown, SearchHit, SearchResult, ListQuery, ItemWrite, ItemVersionRef, WriteBatch, KeywordStats, KeywordQuery, ScoredId, NeighborQuery,
+  SignalBreakdown, SearchHit, SearchResult, ListQuery, ItemWrite, ItemVersionRef, WriteBatch, PutCubeOptions, PutCubeExpectation, PutUserOptions, KeywordStats, KeywordQuery, ScoredId, NeighborQuery,
   Neighbor, GraphStore, VectorRecord, VectorStore, Embedder, LanguageModelPort, LanguageModelRequest, LanguageModelResponse, Logger,
 } from './spec/index.ts';
 export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';

@@ -86,6 +86,34 @@ export interface PurgeUserResult {
   user: boolean;
 }
 
+/**
+ * Condition of a conditional {@link GraphStore.putCube}, checked in the same transaction as the
+ * write (atomic against other writers of the record, in this process or another):
+ * - `'absent'`: no cube with this id exists (one being deleted counts as existing until its
+ *   deletion has finished); otherwise `ConflictError` (reason `duplicate`) and nothing written.
+ * - `{ updatedAt }`: compare-and-set; the stored cube still has exactly this `updatedAt` (the one
+ *   the caller read); otherwise, or when the cube is gone or being deleted, `ConflictError`
+ *   (reason `version-mismatch`, worth a re-read and retry) and nothing written. The new record
+ *   must carry a different `updatedAt` (else `ValidationError`), or a later writer that read
+ *   either record would pass the check.
+ */
+export type PutCubeExpectation = 'absent' | { updatedAt: string };
+
+/** Options of {@link GraphStore.putCube}. */
+export interface PutCubeOptions {
+  /** Write only under this condition (default: unconditional upsert). */
+  expect?: PutCubeExpectation;
+}
+
+/** Options of {@link GraphStore.putUser}. */
+export interface PutUserOptions {
+  /**
+   * `'absent'`: write only when no user with this id exists, checked in the write's transaction;
+   * otherwise `ConflictError` (reason `duplicate`) and nothing written. Default: unconditional upsert.
+   */
+  expect?: 'absent';
+}
+
 /** A dump directory the runtime wrote (so that `forget` can remove forgotten data from it). */
 export interface DumpRecord {
   /** Absolute path of the dump directory. */
@@ -185,11 +213,16 @@ export interface GraphStore {
   setup(): Promise<void>;
   close(): Promise<void>;
 
-  putUser(user: UserRecord): Promise<void>;
+  /** Creates or replaces a user; with `expect: 'absent'` only creates (see {@link PutUserOptions}). */
+  putUser(user: UserRecord, options?: PutUserOptions): Promise<void>;
   getUser(id: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
 
-  putCube(cube: MemCubeConfig): Promise<void>;
+  /**
+   * Creates or replaces a cube record; with `expect` only under that condition, checked atomically
+   * with the write (see {@link PutCubeExpectation}).
+   */
+  putCube(cube: MemCubeConfig, options?: PutCubeOptions): Promise<void>;
   getCube(id: string): Promise<MemCubeConfig | undefined>;
   listCubes(): Promise<MemCubeConfig[]>;
   /**

@@ -10,6 +10,7 @@ import { registerNeighborConformance } from './graph-store-conformance-neighbors
 import { registerQueryConformance } from './graph-store-conformance-queries.ts';
 import { registerTimeTravelConformance } from './graph-store-conformance-time-travel.ts';
 import { registerGovernanceConformance } from './graph-store-conformance-governance.ts';
+import { registerRecordConformance } from './graph-store-conformance-records.ts';
 
 /** Options of {@link describeGraphStoreConformance}. */
 export interface GraphStoreConformanceOptions {
@@ -357,5 +358,6 @@ export function describeGraphStoreConformance(options: GraphStoreConformanceOpti
     registerConcurrencyConformance(ctx);
     registerTimeTravelConformance(ctx);
     registerGovernanceConformance(ctx);
+    registerRecordConformance(ctx);
   });
 }

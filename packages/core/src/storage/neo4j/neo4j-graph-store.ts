@@ -8,7 +8,9 @@ import type { ItemFilter, ListQuery } from '../../spec/search.ts';
 import { isIsoTimestamp, validateItemFilter } from '../item-filter/validate-item-filter.ts';
 import { validateWriteBatch } from '../validation/validate-write-batch.ts';
 import { validateSyncTargets } from '../validation/validate-sync-targets.ts';
-import type { ItemVersionRef } from '../../spec/graph-store.ts';
+import type { ItemVersionRef, PutCubeOptions, PutUserOptions } from '../../spec/graph-store.ts';
+import { cubePutCondition, userPutCondition } from '../validation/record-put-conditions.ts';
+import { compareAndSetCube, createRecord } from './neo4j-record-puts.ts';
 import type { Neo4jConnection } from './neo4j-connection.ts';
 import { countItems, getItems, getRecord, listEdges, listItems, listRecords, listVersions, putRecord } from './neo4j-item-queries.ts';
 import { listAudit } from './neo4j-audit.ts';
@@ -74,10 +76,11 @@ export class Neo4jGraphStore implements GraphStore {
     await this.#conn.release(this);
   }
 
-  async putUser(user: UserRecord): Promise<void> {
+  async putUser(user: UserRecord, options?: PutUserOptions): Promise<void> {
     const conn = this.#open();
     requireId(user, 'user');
-    await putRecord(conn, 'User', user.id, user);
+    if (userPutCondition(options) === 'absent') await createRecord(conn, 'User', user.id, user);
+    else await putRecord(conn, 'User', user.id, user);
   }
 
   async getUser(id: string): Promise<UserRecord | undefined> {
@@ -88,10 +91,13 @@ export class Neo4jGraphStore implements GraphStore {
     return listRecords<UserRecord>(this.#open(), 'User');
   }
 
-  async putCube(cube: MemCubeConfig): Promise<void> {
+  async putCube(cube: MemCubeConfig, options?: PutCubeOptions): Promise<void> {
     const conn = this.#open();
     requireId(cube, 'cube');
-    await putRecord(conn, 'Cube', cube.id, cube);
+    const condition = cubePutCondition(options, cube);
+    if (condition === undefined) await putRecord(conn, 'Cube', cube.id, cube);
+    else if (condition === 'absent') await createRecord(conn, 'Cube', cube.id, cube);
+    else await compareAndSetCube(conn, cube.id, condition.updatedAt, cube);
   }
 
   async getCube(id: string): Promise<MemCubeConfig | undefined> {

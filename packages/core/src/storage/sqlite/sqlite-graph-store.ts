@@ -37,7 +37,8 @@ import { neighbors } from './sqlite-neighbors.ts';
 import { deleteCubeData, touchItems, updateVectorSyncState, writeBatch } from './sqlite-write.ts';
 import { validateWriteBatch } from '../validation/validate-write-batch.ts';
 import { validateSyncTargets } from '../validation/validate-sync-targets.ts';
-import type { ItemVersionRef } from '../../spec/graph-store.ts';
+import type { ItemVersionRef, PutCubeOptions, PutUserOptions } from '../../spec/graph-store.ts';
+import { cubePutCondition, duplicateRecord, staleCube, userPutCondition } from '../validation/record-put-conditions.ts';
 
 /** Options of {@link SqliteGraphStore}. */
 export interface SqliteGraphStoreOptions {
@@ -75,10 +76,16 @@ export class SqliteGraphStore implements GraphStore {
     this.#conn.release(this);
   }
 
-  async putUser(user: UserRecord): Promise<void> {
+  async putUser(user: UserRecord, options?: PutUserOptions): Promise<void> {
     const conn = this.#open();
     requireId(user, 'user');
+    const condition = userPutCondition(options);
     conn.transaction('putUser', () => {
+      if (condition === 'absent') {
+        const inserted = conn.statement('insert into users (id, record) values (?, ?) on conflict (id) do nothing').run(user.id, JSON.stringify(user));
+        if (Number(inserted.changes) === 0) throw duplicateRecord('user', user.id);
+        return;
+      }
       conn.statement('insert into users (id, record) values (?, ?) on conflict (id) do update set record = excluded.record').run(user.id, JSON.stringify(user));
     });
   }
@@ -95,11 +102,26 @@ export class SqliteGraphStore implements GraphStore {
     return rows.map((row) => JSON.parse(String(row['record'])) as UserRecord);
   }
 
-  async putCube(cube: MemCubeConfig): Promise<void> {
+  /** The condition is checked inside the write's `BEGIN IMMEDIATE` transaction (writers of the file are serialised). */
+  async putCube(cube: MemCubeConfig, options?: PutCubeOptions): Promise<void> {
     const conn = this.#open();
     requireId(cube, 'cube');
+    const condition = cubePutCondition(options, cube);
+    const record = JSON.stringify(cube);
     conn.transaction('putCube', () => {
-      conn.statement('insert into cubes (id, record) values (?, ?) on conflict (id) do update set record = excluded.record').run(cube.id, JSON.stringify(cube));
+      if (condition === 'absent') {
+        const inserted = conn.statement('insert into cubes (id, record) values (?, ?) on conflict (id) do nothing').run(cube.id, record);
+        if (Number(inserted.changes) === 0) throw duplicateRecord('cube', cube.id);
+        return;
+      }
+      if (condition !== undefined) {
+        const row = conn.statement('select record from cubes where id = ?').get(cube.id);
+        const actual = row === undefined ? undefined : (JSON.parse(String(row['record'])) as MemCubeConfig).updatedAt;
+        if (actual !== condition.updatedAt) throw staleCube(cube.id, condition.updatedAt, actual);
+        conn.statement('update cubes set record = ? where id = ?').run(record, cube.id);
+        return;
+      }
+      conn.statement('insert into cubes (id, record) values (?, ?) on conflict (id) do update set record = excluded.record').run(cube.id, record);
     });
   }
 

@@ -31,9 +31,12 @@ export class SearchService {
       filter.knownAt !== undefined
         ? await searchKnownAt({ ...request, graph, vector, filter: { ...filter, knownAt: filter.knownAt }, restorable: restorableCubes(scope, cubes) })
         : await hybridSearch({ ...request, graph, vector, filter });
-    if (this.#rt.trackAccess && result.hits.length > 0) await graph.touch(result.hits.map((h) => h.item.id), nowIso(this.#rt));
-    // Audit of the read: cubes and item ids returned, never the query text.
-    await this.#rt.audit.read({ actor: scope.userId, action: 'search', targets: AuditLog.targetsOf(result.hits.map((h) => h.item)), details: { cubes: cubes.length, topK: input.topK } });
+    // Access counts and the audit of the read (cubes and item ids returned, never the query text),
+    // written side by side: on a server the two round trips overlap.
+    await Promise.all([
+      this.#rt.trackAccess && result.hits.length > 0 ? graph.touch(result.hits.map((h) => h.item.id), nowIso(this.#rt)) : undefined,
+      this.#rt.audit.read({ actor: scope.userId, action: 'search', targets: AuditLog.targetsOf(result.hits.map((h) => h.item)), details: { cubes: cubes.length, topK: input.topK } }),
+    ]);
     return result;
   }
 }

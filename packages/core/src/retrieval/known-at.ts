@@ -22,6 +22,15 @@ import { createSnapshotIndex } from './snapshot-index.ts';
  * cubes' items (and embeds changed texts), acceptable for this rare query.
  */
 
+/** Vectors read, and texts embedded, per request. */
+const BATCH = 256;
+
+function chunks<T>(values: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
 /** Cubes whose deleted items the actor may see: those they may restore them in (`write`). */
 export function restorableCubes(scope: ActorScope, cubes: readonly MemCubeConfig[]): string[] {
   return cubes.filter((cube) => scope.can(cube, 'write')).map((cube) => cube.id);
@@ -73,11 +82,15 @@ export async function searchKnownAt(
       const now = live.get(item.id);
       return now !== undefined && now.text === item.text && now.status !== 'deleted' && now.vectorSyncState === 'synced';
     });
-    for (const record of await vector.get({ space: embedder, ids: unchanged.map((i) => i.id) })) vectors.set(record.id, record.vector);
+    for (const ids of chunks(unchanged.map((i) => i.id), BATCH)) {
+      for (const record of await vector.get({ space: embedder, ids })) vectors.set(record.id, record.vector);
+    }
     const toEmbed = items.filter((item) => !vectors.has(item.id));
-    const texts = [...new Set(toEmbed.map((item) => item.text))];
-    const embedded = texts.length === 0 ? [] : await embedder.embed(texts);
-    const byText = new Map(texts.map((text, i) => [text, embedded[i] ?? []]));
+    const byText = new Map<string, number[]>();
+    for (const texts of chunks([...new Set(toEmbed.map((item) => item.text))], BATCH)) {
+      const embedded = await embedder.embed(texts);
+      texts.forEach((text, i) => byText.set(text, embedded[i] ?? []));
+    }
     for (const item of toEmbed) vectors.set(item.id, byText.get(item.text) ?? []);
   }
   const edges = (await graph.listEdges({ cubeIds: filter.cubeIds })).filter((edge) => edge.createdAt <= filter.knownAt);

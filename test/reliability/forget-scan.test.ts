@@ -237,5 +237,35 @@ for (const backend of BACKENDS) {
         expect(files.some((bytes) => bytes.includes(Buffer.from(m.kept, 'utf8')))).toBe(true);
       }
     });
+
+    it('deleteCube racing adds leaves no orphans: the cube id is nowhere outside the audit (graph, keyword counters, vectors)', async () => {
+      const f = await open(backend);
+      const { mos } = f;
+      await mos.createUser({ id: 'alice', name: 'Alice' });
+      await mos.createCube({ userId: 'alice', id: 'racecube', name: 'Race' });
+      await mos.createCube({ userId: 'alice', id: 'calm', name: 'Calm' });
+      await mos.add({ userId: 'alice', cubeId: 'calm', text: 'a calm note that stays' });
+      // Staggered adds; the deletion starts when the fourth has landed, so some are in flight and some come after.
+      const adds = Array.from({ length: 24 }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 4));
+        return mos.add({ userId: 'alice', cubeId: 'racecube', text: `racing note number ${i}` });
+      });
+      const deletion = Promise.allSettled(adds.slice(0, 4)).then(() => mos.deleteCube({ userId: 'alice', cubeId: 'racecube' }));
+      const settled = await Promise.allSettled([...adds, deletion]);
+      const failures = settled.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason as { code?: string });
+      for (const failure of failures) expect(failure.code).toBe('MEMOS_NOT_FOUND');
+      expect(settled.at(-1)?.status).toBe('fulfilled');
+      const landed = settled.slice(0, -1).filter((s) => s.status === 'fulfilled').length;
+      const after = await f.dump();
+      const leftovers = after.filter((e) => !e.audit && e.value.includes('racecube')).map((e) => e.place);
+      expect(leftovers, `orphans of racecube (${landed} adds landed before the deletion, ${failures.length} failed)`).toStrictEqual([]);
+      expect(after.some((e) => !e.audit && e.value.includes('calm'))).toBe(true);
+      expect(await mos.vector.listIds({ space: mos.embedder, cubeIds: ['racecube'] })).toStrictEqual([]);
+      const trail = await mos.audit({ userId: 'root', cubeId: 'racecube' });
+      expect(trail[0]).toMatchObject({ action: 'deleteCube', actor: 'alice' });
+      expect(trail.filter((r) => r.action === 'add')).toHaveLength(landed);
+      expect(landed, 'adds before the deletion').toBeGreaterThanOrEqual(4);
+      await expect(mos.add({ userId: 'alice', cubeId: 'racecube', text: 'too late' })).rejects.toMatchObject({ code: 'MEMOS_NOT_FOUND' });
+    });
   });
 }

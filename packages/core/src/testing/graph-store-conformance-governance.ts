@@ -107,7 +107,9 @@ export function registerGovernanceConformance(ctx: GraphConformanceContext): voi
     expect(await store.listVersions({ cubeId: shared.id, itemId: theirs.id })).toStrictEqual([]);
     expect(await store.listEdges({ cubeIds: [shared.id] })).toStrictEqual([]);
     expect(await store.keywordStats({ terms: ['victim'], filter: { cubeIds: [shared.id, unrelated.id] } })).toStrictEqual({ docCount: 1, totalLength: 2, df: { victim: 0 } });
-    expect(await store.getCube(shared.id)).toStrictEqual({ ...shared, acl: [{ userId: fx.id('third'), access: 'read' }] });
+    const purged = await store.getCube(shared.id);
+    expect(purged).toStrictEqual({ ...shared, acl: [{ userId: fx.id('third'), access: 'read' }], updatedAt: purged?.updatedAt });
+    expect((purged?.updatedAt ?? '') > shared.updatedAt, 'a changed access list moves updatedAt forward').toBe(true);
     expect(await store.getCube(unrelated.id)).toStrictEqual(unrelated);
     expect(await store.purgeUser({ userId: victim.id })).toStrictEqual({ items: [], aclCubes: [], user: false });
   });

@@ -82,11 +82,18 @@ export async function purgeUser(conn: Neo4jConnection, userId: string): Promise<
     for (const record of cubes) {
       const cube = JSON.parse(String(record.get('record'))) as MemCubeConfig;
       if (!cube.acl.some((entry) => entry.userId === userId)) continue;
-      const updated = { ...cube, acl: cube.acl.filter((entry) => entry.userId !== userId) };
+      const updated = { ...cube, acl: cube.acl.filter((entry) => entry.userId !== userId), updatedAt: laterThan(cube.updatedAt) };
       await tx.run('MATCH (c:Cube {uid: $uid}) SET c.record = $record', { uid: record.get('uid'), record: JSON.stringify(updated) });
       aclCubes.push(cube.id);
     }
     const deleted = (await tx.run('MATCH (x:User {uid: $uid}) DELETE x RETURN count(x) AS n', { uid: uid(ns, userId) })).records[0];
     return { items: owned, aclCubes, user: Number(deleted?.get('n') ?? 0) > 0 };
   });
+}
+
+/** Now, or 1 ms after `previous` when the clock has not passed it (a changed cube's `updatedAt` always moves forward). */
+function laterThan(previous: string): string {
+  const now = Date.now();
+  const before = Date.parse(previous);
+  return new Date(Number.isFinite(before) && now <= before ? before + 1 : now).toISOString();
 }

@@ -57,7 +57,7 @@ export function purgeUser(conn: SqliteConnection, userId: string): PurgeUserResu
     for (const row of conn.statement('select id, record from cubes order by id').all()) {
       const cube = JSON.parse(String(row['record'])) as MemCubeConfig;
       if (!cube.acl.some((entry) => entry.userId === userId)) continue;
-      update.run(JSON.stringify({ ...cube, acl: cube.acl.filter((entry) => entry.userId !== userId) }), cube.id);
+      update.run(JSON.stringify({ ...cube, acl: cube.acl.filter((entry) => entry.userId !== userId), updatedAt: laterThan(cube.updatedAt) }), cube.id);
       aclCubes.push(cube.id);
     }
     const user = Number(conn.statement('delete from users where id = ?').run(userId).changes) > 0;
@@ -78,4 +78,11 @@ export function compactSqlite(conn: SqliteConnection): boolean {
     db.exec('VACUUM');
     return checkpoint() && first;
   });
+}
+
+/** Now, or 1 ms after `previous` when the clock has not passed it (a changed cube's `updatedAt` always moves forward). */
+function laterThan(previous: string): string {
+  const now = Date.now();
+  const before = Date.parse(previous);
+  return new Date(Number.isFinite(before) && now <= before ? before + 1 : now).toISOString();
 }

@@ -1,16 +1,18 @@
 import { AccessDeniedError } from '../errors/access-denied-error.ts';
-import { ConflictError } from '../errors/conflict-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { ActorScope } from '../governance/actor-scope.ts';
+import { withItemRetry, type ConflictRetryOptions } from '../memory/textual/with-item-retry.ts';
 import { auditRecord } from '../memory/textual/version-record.ts';
 import { nowIso, type MosRuntime } from '../mos/mos-runtime.ts';
-import type { MemCubeConfig, UserRecord } from '../spec/index.ts';
+import type { GraphStore, MemCubeConfig, UserRecord } from '../spec/index.ts';
 import { dumpCube, type DumpCubeResult } from './dump-cube.ts';
 import { loadCube } from './load-cube.ts';
 
 /** Users and cubes: creation, sharing, deletion, dump and load. Access is checked through the caller's scope. */
 export class CubeAdmin {
   readonly #rt: MosRuntime;
+  /** The share in flight per cube id (shares of one cube in this runtime queue behind it). */
+  readonly #shares = new Map<string, Promise<MemCubeConfig>>();
 
   constructor(rt: MosRuntime) {
     this.#rt = rt;
@@ -31,9 +33,9 @@ export class CubeAdmin {
     const role = input.role ?? 'user';
     if (role === 'admin' && input.actor?.user.role !== 'admin') throw new AccessDeniedError(input.actor?.userId ?? '(anonymous)', '', 'create-admin');
     const userId = input.id ?? newId();
-    if (await graph.getUser(userId)) throw new ConflictError('user', userId, `User ${userId} already exists`);
     const user: UserRecord = { id: userId, name: input.name, role, createdAt: nowIso(this.#rt) };
-    await graph.putUser(user);
+    // Create-only, checked in the store's transaction: of concurrent creates of one id exactly one wins.
+    await graph.putUser(user, { expect: 'absent' });
     return user;
   }
 
@@ -41,30 +43,57 @@ export class CubeAdmin {
   async createCube(scope: ActorScope, input: { id?: string | undefined; name: string; description?: string | undefined }): Promise<MemCubeConfig> {
     const { graph, embedder, newId } = this.#rt.ctx;
     const cubeId = input.id ?? newId();
-    if (await graph.getCube(cubeId)) throw new ConflictError('cube', cubeId, `Cube ${cubeId} already exists`);
     const at = nowIso(this.#rt);
     const cube: MemCubeConfig = {
       id: cubeId, name: input.name, ownerId: scope.userId, embedder: { fingerprint: embedder.fingerprint, dimension: embedder.dimension },
       schemaVersion: this.#rt.schemaVersion, acl: [], createdAt: at, updatedAt: at,
       ...(input.description !== undefined ? { description: input.description } : {}),
     };
-    await graph.putCube(cube);
+    // Create-only, checked in the store's transaction (ConflictError when the id is taken, even by a
+    // create or load that passed its own check at the same moment): never overwrites another cube.
+    await graph.putCube(cube, { expect: 'absent' });
     await graph.write({ audit: [auditRecord(this.#rt.ctx, { actor: scope.userId, action: 'createCube', at, cubeId })] });
     return cube;
   }
 
-  /** Grants (`read`/`write`/`share`) or revokes (`none`) another user's access; owner or admin only. */
+  /**
+   * Grants (`read`/`write`/`share`) or revokes (`none`) another user's access; owner or admin only.
+   * Shares of one cube in this runtime queue behind each other; since other runtimes and processes
+   * may write the same store, the access list is also changed with a compare-and-set on the cube's
+   * `updatedAt`: when another writer changed the cube since it was read, the cube is re-read (with
+   * the access check) and the grant re-applied, as often as `conflictRetry` allows. A cube deleted
+   * meanwhile is a `NotFoundError` and is not written again.
+   */
   async shareCube(scope: ActorScope, input: { cubeId: string; withUserId: string; access: 'read' | 'write' | 'share' | 'none' }): Promise<MemCubeConfig> {
-    const { graph } = this.#rt.ctx;
-    const cube = await scope.cube(input.cubeId, 'admin');
+    const { ctx } = this.#rt;
+    const { graph } = ctx;
+    await scope.cube(input.cubeId, 'admin');
     if (!(await graph.getUser(input.withUserId))) throw new NotFoundError('user', input.withUserId);
-    const acl = cube.acl.filter((entry) => entry.userId !== input.withUserId);
-    if (input.access !== 'none') acl.push({ userId: input.withUserId, access: input.access });
     const at = nowIso(this.#rt);
-    const updated: MemCubeConfig = { ...cube, acl, updatedAt: at };
-    await graph.putCube(updated);
+    const attempt = async (): Promise<MemCubeConfig> => {
+      // Read from the store (the scope caches its reads, and a queued share changed the cube).
+      const cube = await reread(graph, scope, input.cubeId);
+      const acl = cube.acl.filter((entry) => entry.userId !== input.withUserId);
+      if (input.access !== 'none') acl.push({ userId: input.withUserId, access: input.access });
+      const next: MemCubeConfig = { ...cube, acl, updatedAt: after(at, cube.updatedAt) };
+      await graph.putCube(next, { expect: { updatedAt: cube.updatedAt } });
+      return next;
+    };
+    const onRetry: ConflictRetryOptions['onRetry'] = (info) => {
+      ctx.logger.debug('shareCube lost a race with another writer of the cube; re-reading and retrying', info);
+      ctx.conflictRetry?.onRetry?.(info);
+    };
+    const previous = this.#shares.get(input.cubeId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => withItemRetry({ ...ctx.conflictRetry, onRetry, run: attempt }));
+    this.#shares.set(input.cubeId, run);
+    let updated: MemCubeConfig;
+    try {
+      updated = await run;
+    } finally {
+      if (this.#shares.get(input.cubeId) === run) this.#shares.delete(input.cubeId);
+    }
     await graph.write({
-      audit: [auditRecord(this.#rt.ctx, { actor: scope.userId, action: 'share', at, cubeId: cube.id, details: { withUserId: input.withUserId, access: input.access } })],
+      audit: [auditRecord(ctx, { actor: scope.userId, action: 'share', at, cubeId: updated.id, details: { withUserId: input.withUserId, access: input.access } })],
     });
     return updated;
   }
@@ -90,4 +119,22 @@ export class CubeAdmin {
       schemaVersion: this.#rt.schemaVersion, remintIds: input.remintIds, limits: this.#rt.limits,
     });
   }
+}
+
+/** The stored cube, checked again for the actor (it may have been deleted or changed meanwhile). */
+async function reread(graph: GraphStore, scope: ActorScope, cubeId: string): Promise<MemCubeConfig> {
+  const cube = await graph.getCube(cubeId);
+  if (!cube || !scope.can(cube, 'read')) throw new NotFoundError('cube', cubeId);
+  if (!scope.can(cube, 'admin')) throw new AccessDeniedError(scope.userId, cubeId, 'admin');
+  return cube;
+}
+
+/**
+ * `at`, or just after `previous` when the clock has not moved past it: a compare-and-set on
+ * `updatedAt` must write a new value, or a writer that read the old record would still pass.
+ */
+function after(at: string, previous: string): string {
+  if (at > previous) return at;
+  const next = Date.parse(previous) + 1;
+  return Number.isFinite(next) ? new Date(next).toISOString() : at;
 }

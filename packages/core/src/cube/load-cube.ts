@@ -55,7 +55,9 @@ export async function loadCube(options: LoadCubeOptions): Promise<MemCubeConfig>
   const cubeId = options.cubeId ?? (options.remintIds ? mintId(ctx) : dump.manifest.cube.id);
   const { items, versions, edges, embeddings } = retarget(dump, { cubeId, userId, ids: options.remintIds ? mintIds(ctx, dump.items) : undefined });
 
-  if (await ctx.graph.getCube(cubeId)) throw new ConflictError('cube', cubeId, "The dump's cube id is already in use in this store; load it under another cubeId or with remintIds: true", { reason: 'duplicate' });
+  const cubeInUse = (cause?: unknown) =>
+    new ConflictError('cube', cubeId, "The dump's cube id is already in use in this store; load it under another cubeId or with remintIds: true", { reason: 'duplicate', cause });
+  if (await ctx.graph.getCube(cubeId)) throw cubeInUse();
   for (let i = 0; i < items.length; i += BATCH) {
     const clash = await ctx.graph.getItems(items.slice(i, i + BATCH).map((it) => it.id));
     if (clash[0]) throw new ConflictError('memory', clash[0].id, 'An item id of the dump is already in use in this store; load it with remintIds: true', { reason: 'duplicate' });
@@ -73,7 +75,11 @@ export async function loadCube(options: LoadCubeOptions): Promise<MemCubeConfig>
   const vectorById = new Map(reuseVectors ? embeddings : []);
   const versionsByItem = Map.groupBy(versions, (v) => v.itemId);
 
-  await ctx.graph.putCube(cube);
+  // Create-only in the store's transaction: a createCube or load of this id that passed its own
+  // check at the same moment wins or loses as a whole; this load never overwrites that cube.
+  await ctx.graph.putCube(cube, { expect: 'absent' }).catch((error: unknown) => {
+    throw ConflictError.isConflict(error, 'duplicate') ? cubeInUse(error) : error;
+  });
   try {
     for (let i = 0; i < items.length; i += BATCH) {
       const batch = items.slice(i, i + BATCH).map((item) => ({ ...item, embeddingModel: space.fingerprint, vectorSyncState: item.status === 'deleted' ? 'none' as const : 'pending' as const }));

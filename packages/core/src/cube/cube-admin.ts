@@ -37,6 +37,7 @@ export class CubeAdmin {
     // Create-only, checked in the store's transaction: of concurrent creates of one id exactly one wins.
     await graph.putUser(user, { expect: 'absent' });
     return user;
+    await graph.write({ audit: [auditRecord(this.#rt.ctx, { actor: input.actor?.userId ?? 'system', action: 'createUser', at: user.createdAt, details: { userId, role } })] });
   }
 
   /** Creates a cube owned by the actor, bound to the configured embedder. */

@@ -1,6 +1,7 @@
 import { uuidV7 } from './ids/uuid-v7.ts';
 import { CubeAdmin } from './cube/cube-admin.ts';
 import type { DumpCubeResult } from './cube/dump-cube.ts';
+import { validateDumpsOption } from './cube/confine-dump-dir.ts';
 import { createLexicalEmbedder } from './embedding/index.ts';
 import { ClosedError } from './errors/closed-error.ts';
 import { createFastMemReader, extractKeyTerms, type MemReader, type MemoryDraft } from './extraction/index.ts';
@@ -84,6 +85,7 @@ export class MemOS {
     this.#schemas = createInputSchemas(this.limits);
     this.#redactor = options.redact === false ? undefined : (options.redact ?? createDefaultRedactor());
     if (options.lifecycle?.sweepIntervalMs !== undefined) validateSweepInterval(options.lifecycle.sweepIntervalMs);
+    if (options.dumps !== undefined) validateDumpsOption(options.dumps);
   }
 
   /** The graph store (source of truth); available after `setup()`. */
@@ -110,7 +112,7 @@ export class MemOS {
       const rt: MosRuntime = {
         ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION, limits: this.limits,
         redactor: this.#redactor,
-        audit: new AuditLog(ctx, options.audit), forgetHooks: [...(options.forgetHooks ?? [])],
+        audit: new AuditLog(ctx, options.audit), forgetHooks: [...(options.forgetHooks ?? [])], dumpRoot: options.dumps?.root,
       };
       const lifecycle = new LifecycleService(rt);
       let retry: VectorRetry | undefined;

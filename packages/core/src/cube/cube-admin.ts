@@ -5,6 +5,7 @@ import { withItemRetry, type ConflictRetryOptions } from '../memory/textual/with
 import { auditRecord } from '../memory/textual/version-record.ts';
 import { nowIso, type MosRuntime } from '../mos/mos-runtime.ts';
 import type { GraphStore, MemCubeConfig, UserRecord } from '../spec/index.ts';
+import { confineDumpDir } from './confine-dump-dir.ts';
 import { dumpCube, type DumpCubeResult } from './dump-cube.ts';
 import { loadCube } from './load-cube.ts';
 
@@ -99,13 +100,17 @@ export class CubeAdmin {
     return updated;
   }
 
-  /** Writes a cube as a portable directory; needs the owner, an admin or a `share` grant. */
+  /**
+   * Writes a cube as a portable directory; needs the owner, an admin or a `share` grant. With a
+   * dump root (`createMemOS({ dumps })`), `dir` must resolve inside it (checked first).
+   */
   async dumpCube(scope: ActorScope, input: { cubeId: string; dir: string; includeEmbeddings: boolean }): Promise<DumpCubeResult> {
+    const dir = await this.#dumpDir(input.dir, 'dump');
     const cube = await scope.cube(input.cubeId, 'share');
     const at = nowIso(this.#rt);
     // Deleted items go only to those who may restore them (a share grant implies write; kept explicit).
     const includeDeleted = scope.can(cube, 'write');
-    const result = await dumpCube({ ctx: this.#rt.ctx, cube, dir: input.dir, includeEmbeddings: input.includeEmbeddings, includeDeleted, now: at });
+    const result = await dumpCube({ ctx: this.#rt.ctx, cube, dir, includeEmbeddings: input.includeEmbeddings, includeDeleted, now: at });
     // Registered so that `forget` can remove forgotten data from it; audited like every export.
     const { graph } = this.#rt.ctx;
     await graph.recordDump({ dir: result.dir, cubeId: cube.id, at });
@@ -113,12 +118,19 @@ export class CubeAdmin {
     return result;
   }
 
-  /** Loads a dump (untrusted input) as a new cube owned by the actor. */
+  /** Loads a dump (untrusted input) as a new cube owned by the actor. With a dump root, `dir` must resolve inside it. */
   async loadCube(scope: ActorScope, input: { dir: string; cubeId?: string | undefined; remintIds: boolean }): Promise<MemCubeConfig> {
+    const dir = await this.#dumpDir(input.dir, 'load');
     return loadCube({
-      ctx: this.#rt.ctx, dir: input.dir, userId: scope.userId, ...(input.cubeId ? { cubeId: input.cubeId } : {}),
+      ctx: this.#rt.ctx, dir, userId: scope.userId, ...(input.cubeId ? { cubeId: input.cubeId } : {}),
       schemaVersion: this.#rt.schemaVersion, remintIds: input.remintIds, limits: this.#rt.limits,
     });
+  }
+
+  /** The caller's dump directory, confined to the configured dump root (when there is one). */
+  async #dumpDir(dir: string, purpose: 'dump' | 'load'): Promise<string> {
+    const root = this.#rt.dumpRoot;
+    return root === undefined ? dir : confineDumpDir({ root, dir, purpose });
   }
 }
 

@@ -58,7 +58,8 @@ export interface MemOSOptions {
    * Changes of one item (update, delete, invalidate, rollback) are optimistic transactions: when
    * another runtime or process changed the item first, the change is re-read and re-applied, up to
    * `attempts` times in all (default 5) with a jittered backoff from `baseDelayMs` (default 5), then
-   * fails with `ConflictError` (reason `version-mismatch`). `onRetry` is told of each retry.
+   * fails with `ConflictError` (reason `version-mismatch`). `onRetry` is told of each retry. A
+   * cube's access list (`shareCube`) is changed the same way, by compare-and-set on the cube record.
    */
   conflictRetry?: ConflictRetryOptions;
   /** Logger (default: silent). */
@@ -96,4 +97,14 @@ export interface MemOSOptions {
   audit?: AuditLogOptions;
   /** Told after each `forget` (e.g. to drop caches kept outside the stores); more may be added later. */
   forgetHooks?: ForgetHook[];
+  /**
+   * Where `dumpCube` and `loadCube` may touch the server's file system (default: anywhere the
+   * process may). With `root` set (an existing directory, configured on the server side), every
+   * `dir` a caller passes must resolve strictly inside it: a relative `dir` is taken relative to
+   * the root; the existing part of the path is resolved with `realpath` (symbolic links followed,
+   * `..` applied after them), and a path that leads out of the root by `..` or by a symbolic link,
+   * or passes a dangling link, is refused with `ValidationError` (field `dir`) before anything is
+   * read or written. On load, a dump file that is a symbolic link must lead inside the root too.
+   */
+  dumps?: { root: string };
 }

@@ -25,6 +25,8 @@ export interface MosRuntime {
   audit: AuditLog;
   /** Told after each `forget` (shared list: components may add theirs). */
   forgetHooks: ForgetHook[];
+  /** Server-side directory that every dump/load dir must resolve inside (undefined: no restriction). */
+  dumpRoot?: string | undefined;
 }
 
 /** Current time as an ISO string. */

@@ -22,8 +22,8 @@ describe('createDefaultRedactor', () => {
   });
 
   it('masks card numbers that pass Luhn, with or without separators', () => {
-    expect(redact('Visa 4111 1111 1111 1111, MC 5555-5555-5555-4444, Amex 378282246310005').text).toBe(
-      'Visa [redacted:card], MC [redacted:card], Amex [redacted:card]',
+    expect(redact('Visa 4111 1111 1111 1111, MC 5555-5555-5555-4444, Amex 378282246310005, Amex 3782 822463 10005').text).toBe(
+      'Visa [redacted:card], MC [redacted:card], Amex [redacted:card], Amex [redacted:card]',
     );
     expect(redact('card 4111111111111111').marks).toStrictEqual([{ kind: 'card', count: 1 }]);
     expect(redact('Pay with 4111111111111111.').text).toBe('Pay with [redacted:card].');
@@ -36,7 +36,7 @@ describe('createDefaultRedactor', () => {
   });
 
   it('masks phone numbers in common international and national shapes', () => {
-    const cases = ['+1 (415) 555-2671', '+44 20 7946 0958', '(415) 555 2671', '415-555-2671', '415.555.2671', '+14155552671', '+33 1 42 68 53 00', '030 1234 5678'];
+    const cases = ['+1 (415) 555-2671', '+44 20 7946 0958', '(415) 555 2671', '415-555-2671', '415.555.2671', '+14155552671', '+33 1 42 68 53 00', '030 1234 5678', '01 42 68 53 00', '1 415 555 2671'];
     for (const phone of cases) expect(redact(`call ${phone} today`), phone).toStrictEqual({ text: 'call [redacted:phone] today', marks: [{ kind: 'phone', count: 1 }] });
   });
 
@@ -56,6 +56,9 @@ describe('createDefaultRedactor', () => {
       'room 555-1234',
       'pi is 3.14159265358979',
       'dates 08/05/2023 and 8.5.2023',
+      'scores 12 34 12 34 12 34 56 78',
+      'table 123 456 789 012 345',
+      'ids 4111 11 1111 1111 11',
     ];
     for (const text of texts) expect(redact(text), text).toStrictEqual({ text, marks: [] });
   });

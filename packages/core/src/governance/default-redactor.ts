@@ -12,8 +12,11 @@ export interface DefaultRedactorOptions {
 
 /** `local@domain.tld` (RFC 5322's common subset; no quoted local parts). */
 const EMAIL = /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
-/** 13–19 digits, optionally grouped by single spaces or dashes; masked only when they pass Luhn. */
-const CARD = /(?<!\d|\d[.,/])\d(?:[ -]?\d){12,18}(?!\d|[.,/-]\d)/g;
+/**
+ * Card-number shapes, masked only when they pass Luhn: 13–19 contiguous digits, or 4-4-4-4(-1..3)
+ * groups, or the 4-6-5 / 4-6-4 groups of Amex and Diners, with one kind of separator (space or dash).
+ */
+const CARD = /(?<!\d|\d[.,/])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})(?!\d|[.,/-]\d)/g;
 /**
  * Phone candidates: an optional `+country` prefix, an optional `(area)` group, then 2–4 digit
  * groups separated by a space, dash or dot (the first may be 1 digit); or `+` followed by 8–15 digits (E.164).
@@ -34,9 +37,12 @@ function isPhone(candidate: string): boolean {
   if (!international && !area) {
     // Dots: only the North American 3.3.4 form (else version numbers and IP addresses match).
     if (candidate.includes('.') && !/^\d{3}\.\d{3}\.\d{4}$/.test(candidate)) return false;
-    // Plain groups: at least 10 digits (a national number with area code), not a list of years.
-    if (digits.length < 10) return false;
+    // Plain groups: 10-11 digits (a national number with area code), not a list of years, at most
+    // 4 groups, except the 2-digit groups of a national number that starts with 0 (01 42 68 53 00).
+    if (digits.length < 10 || digits.length > 11) return false;
     if (groups.every((g) => YEAR.test(g))) return false;
+    const pairs = groups.every((g) => g.length === 2);
+    if (pairs ? !(groups[0] ?? '').startsWith('0') : groups.length > 4) return false;
   }
   return true;
 }

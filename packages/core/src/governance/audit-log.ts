@@ -29,9 +29,16 @@ export class AuditLog {
     this.reads = options.reads ?? true;
   }
 
-  /** Records one read call (no-op when read auditing is off). */
-  async read(input: { actor: string; action: string; targets: readonly ReadTarget[]; details?: Record<string, MetadataValue> }): Promise<void> {
-    if (!this.reads) return;
+  /**
+   * Records one read call (nothing when read auditing is off), with `touch` (access counts of the
+   * returned items) in the same commit.
+   */
+  async read(input: { actor: string; action: string; targets: readonly ReadTarget[]; details?: Record<string, MetadataValue>; touch?: { ids: string[]; at: string } }): Promise<void> {
+    const touch = input.touch !== undefined && input.touch.ids.length > 0 ? input.touch : undefined;
+    if (!this.reads) {
+      if (touch) await this.#ctx.graph.touch(touch.ids, touch.at);
+      return;
+    }
     const at = this.#ctx.now().toISOString();
     const base = { actor: input.actor, action: input.action, at, ...(input.details ? { details: input.details } : {}) };
     const targets = input.targets.filter((t) => t.itemIds.length > 0);
@@ -39,7 +46,7 @@ export class AuditLog {
       targets.length === 0
         ? [{ id: this.#ctx.newId(), ...base, resultCount: 0 }]
         : targets.map((t) => ({ id: this.#ctx.newId(), ...base, cubeId: t.cubeId, itemIds: [...t.itemIds], resultCount: t.itemIds.length }));
-    await this.#ctx.graph.write({ audit: records });
+    await this.#ctx.graph.write({ audit: records, ...(touch ? { touch } : {}) });
   }
 
   /** Groups returned items by cube, in first-seen order. */

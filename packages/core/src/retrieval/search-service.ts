@@ -31,12 +31,12 @@ export class SearchService {
       filter.knownAt !== undefined
         ? await searchKnownAt({ ...request, graph, vector, filter: { ...filter, knownAt: filter.knownAt }, restorable: restorableCubes(scope, cubes) })
         : await hybridSearch({ ...request, graph, vector, filter });
-    // Access counts and the audit of the read (cubes and item ids returned, never the query text),
-    // written side by side: on a server the two round trips overlap.
-    await Promise.all([
-      this.#rt.trackAccess && result.hits.length > 0 ? graph.touch(result.hits.map((h) => h.item.id), nowIso(this.#rt)) : undefined,
-      this.#rt.audit.read({ actor: scope.userId, action: 'search', targets: AuditLog.targetsOf(result.hits.map((h) => h.item)), details: { cubes: cubes.length, topK: input.topK } }),
-    ]);
+    // The audit of the read (cubes and item ids returned, never the query text) and the hits' access
+    // counts, in one commit.
+    await this.#rt.audit.read({
+      actor: scope.userId, action: 'search', targets: AuditLog.targetsOf(result.hits.map((h) => h.item)), details: { cubes: cubes.length, topK: input.topK },
+      ...(this.#rt.trackAccess && result.hits.length > 0 ? { touch: { ids: result.hits.map((h) => h.item.id), at: nowIso(this.#rt) } } : {}),
+    });
     return result;
   }
 }

@@ -43,6 +43,12 @@ export interface WriteBatch {
    * orphans. The MOS sets it for every write into a cube.
    */
   requireCubes?: string[];
+  /**
+   * Access counts to record in the same transaction, exactly as `touch` does (no version,
+   * `updatedAt` unchanged, unknown ids ignored): a search records its hits' accesses and its audit
+   * record in one commit.
+   */
+  touch?: { ids: string[]; at: string };
 }
 
 /**

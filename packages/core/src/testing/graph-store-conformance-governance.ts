@@ -151,6 +151,21 @@ export function registerGovernanceConformance(ctx: GraphConformanceContext): voi
     for (const item of items) expect(await store.listVersions({ cubeId, itemId: item.id })).toStrictEqual([]);
   });
 
+  it('a write batch may carry touch: access counts recorded in the same commit as its audit, without a version', async () => {
+    const { store, fx } = ctx;
+    const cubeId = ctx.cube('a');
+    const item = fx.item({ cubeId, accessCount: 1 });
+    await store.write({ items: [toItemWrite(item)] });
+    const read = fx.audit({ cubeId, action: 'search', itemIds: [item.id], resultCount: 1 });
+    await store.write({ audit: [read], touch: { ids: [item.id, item.id, fx.id('missing')], at: isoAt(500) } });
+    expect(await store.getItems([item.id])).toStrictEqual([{ ...item, accessCount: 2, lastAccessedAt: isoAt(500) }]);
+    expect(await store.listAudit({ cubeId })).toStrictEqual([read]);
+    await store.write({ touch: { ids: [item.id], at: isoAt(600) } });
+    expect((await store.getItems([item.id]))[0]?.accessCount).toBe(3);
+    await expectMemosError(store.write({ audit: [fx.audit({ cubeId })], touch: { ids: [item.id], at: 'later' } }), 'MEMOS_VALIDATION');
+    expect((await store.getItems([item.id]))[0]?.accessCount).toBe(3);
+  });
+
   it('round-trips redaction marks in the item header', async () => {
     const { store, fx } = ctx;
     const cubeId = ctx.cube('a');

@@ -95,7 +95,8 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
   const versions = (batch.versions ?? []).map((v) => versionProps(ns, v, int));
   const audit = (batch.audit ?? []).map((a) => auditProps(ns, a));
   rejectDuplicateRows(batch);
-  if (items.length + removed.length + edgesByType.size + versions.length + audit.length === 0) return;
+  const touched = [...new Set(batch.touch?.ids ?? [])].map((id) => uid(ns, id));
+  if (items.length + removed.length + edgesByType.size + versions.length + audit.length + touched.length === 0) return;
   // A uniqueness violation means a concurrent writer inserted the same version row / audit id.
   await conn.write('write', async (tx) => {
     await lockCubesForWrite(tx, ns, batch.requireCubes);
@@ -156,6 +157,7 @@ export async function writeBatch(conn: Neo4jConnection, batch: WriteBatch): Prom
       if (found !== undefined) throw duplicateAudit(String(found.get('id')));
     }
     await run(INSERT_AUDIT, audit);
+    if (touched.length > 0) await tx.run(TOUCH, { uids: touched, at: batch.touch?.at });
     if (removed.length > 0) await tx.run(DROP_STUBS, { uids: [...new Set(removed.flatMap((e) => [e.from, e.to]))] });
   }).catch((error: unknown) => {
     throw uniqueConflict(error, ns) ?? error;
@@ -250,12 +252,12 @@ export async function touchItems(conn: Neo4jConnection, ids: readonly string[], 
   if (ids.length === 0) return;
   const uids = [...new Set(ids)].map((id) => uid(conn.namespace, id));
   await conn.write('touch', async (tx) => {
-    await tx.run(
-      'UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory SET m.accessCount = m.accessCount + 1, m.lastAccessedAt = $at',
-      { uids, at },
-    );
+    await tx.run(TOUCH, { uids, at });
   });
 }
+
+/** Increments the access counts of the uids' items (unknown ones ignored). */
+const TOUCH = 'UNWIND $uids AS u MATCH (m:MemoryNode {uid: u}) WHERE m:Memory SET m.accessCount = m.accessCount + 1, m.lastAccessedAt = $at';
 
 /**
  * Sets the sync state of the rows' items; a row with a version only while the item is at it. The

@@ -76,6 +76,7 @@ export function writeBatch(conn: SqliteConnection, batch: WriteBatch): void {
       }
     }
     if (batch.audit !== undefined) insertAudit(conn, batch.audit);
+    if (batch.touch !== undefined) touchInTransaction(conn, batch.touch.ids, batch.touch.at);
   });
 }
 
@@ -105,11 +106,15 @@ export function deleteCubeData(conn: SqliteConnection, cubeId: string): void {
 /** Increments `accessCount` and sets `lastAccessedAt` (no version, `updatedAt` unchanged). */
 export function touchItems(conn: SqliteConnection, ids: readonly string[], at: string): void {
   if (ids.length === 0) return;
-  conn.transaction('touch', () => {
-    conn
-      .statement(`update memory set access_count = access_count + 1, last_accessed_at = ? where ${inJsonList('id')}`)
-      .run(at, JSON.stringify([...new Set(ids)]));
-  });
+  conn.transaction('touch', () => touchInTransaction(conn, ids, at));
+}
+
+/** {@link touchItems} inside the caller's transaction. */
+function touchInTransaction(conn: SqliteConnection, ids: readonly string[], at: string): void {
+  if (ids.length === 0) return;
+  conn
+    .statement(`update memory set access_count = access_count + 1, last_accessed_at = ? where ${inJsonList('id')}`)
+    .run(at, JSON.stringify([...new Set(ids)]));
 }
 
 const SET_SYNC_STATE_SQL = 'update memory set vector_sync_state = ?, embedding_model = coalesce(?, embedding_model) where id = ?';

@@ -23,6 +23,11 @@ const VERSION_ACTIONS = new Set(['create', 'update', 'delete', 'invalidate', 'ro
 export function validateWriteBatch(batch: unknown): asserts batch is WriteBatch {
   const b = record(batch, 'batch');
   list(b['requireCubes'], 'requireCubes').forEach((cubeId, i) => nonEmpty(cubeId, `requireCubes[${i}]`));
+  if (b['touch'] !== undefined) {
+    const touch = record(b['touch'], 'touch');
+    list(touch['ids'], 'touch.ids', true).forEach((id, i) => nonEmpty(id, `touch.ids[${i}]`));
+    timestamp(touch['at'], 'touch.at');
+  }
   const items = list(b['items'], 'items');
   items.forEach((write, i) => validateItemWrite(write, `items[${i}]`));
   checkVersionedIds(items as ItemWrite[]);

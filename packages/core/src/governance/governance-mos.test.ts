@@ -216,8 +216,9 @@ describe('redaction before storage', () => {
     const updated = await mos.update({ userId: 'alice', id: items[0]!.id, text: 'new number (415) 555-2671' });
     expect(updated.text).toBe('new number [redacted:phone]');
     expect(updated.redactions).toStrictEqual([{ kind: 'email', count: 1 }, { kind: 'phone', count: 1 }]);
-    const plain = await mos.update({ userId: 'alice', id: items[0]!.id, text: 'nothing sensitive' });
+    const plain = await mos.update({ userId: 'alice', id: items[0]!.id, text: 'nothing sensitive', reason: 'asked by ann@example.com' });
     expect(plain.redactions).toStrictEqual(updated.redactions);
+    expect((await mos.history({ userId: 'alice', id: plain.id })).at(-1)?.reason).toBe('asked by [redacted:email]');
   });
 
   it('takes a custom redactor, or none', async () => {

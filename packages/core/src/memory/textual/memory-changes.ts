@@ -45,13 +45,13 @@ export class MemoryChanges {
   update(scope: ActorScope, input: { id: string; patch: MemoryPatch; reason?: string | undefined }): Promise<MemoryItem> {
     const redactor = this.#rt.redactor;
     return this.#withItem(scope, input.id, (item) =>
-      updateMemory(this.#rt.ctx, { item, patch: redactor === undefined ? input.patch : redactPatch(redactor, item, input.patch), actor: scope.userId, ...reason(input.reason) }),
+      updateMemory(this.#rt.ctx, { item, patch: redactor === undefined ? input.patch : redactPatch(redactor, item, input.patch), actor: scope.userId, ...this.#reason(input.reason) }),
     );
   }
 
   /** Soft delete (restorable with rollback). */
   delete(scope: ActorScope, input: { id: string; reason?: string | undefined }): Promise<MemoryItem> {
-    return this.#withItem(scope, input.id, (item) => deleteMemory(this.#rt.ctx, { item, actor: scope.userId, ...reason(input.reason) }));
+    return this.#withItem(scope, input.id, (item) => deleteMemory(this.#rt.ctx, { item, actor: scope.userId, ...this.#reason(input.reason) }));
   }
 
   /** Marks a fact as no longer true at `invalidAt`, optionally superseded by another item of the same cube. */
@@ -59,13 +59,13 @@ export class MemoryChanges {
     const successor = input.supersededBy === undefined ? undefined : (await scope.item(input.supersededBy, 'read')).item;
     return this.#withItem(scope, input.id, async (item) => {
       if (successor && successor.cubeId !== item.cubeId) throw new ValidationError('invalidate.supersededBy', 'must be in the same cube');
-      return invalidateMemory(this.#rt.ctx, { item, actor: scope.userId, invalidAt: input.invalidAt, ...reason(input.reason), ...(successor ? { supersededBy: successor } : {}) });
+      return invalidateMemory(this.#rt.ctx, { item, actor: scope.userId, invalidAt: input.invalidAt, ...this.#reason(input.reason), ...(successor ? { supersededBy: successor } : {}) });
     });
   }
 
   /** Restores an earlier version as a new version. */
   rollback(scope: ActorScope, input: { id: string; version: number; reason?: string | undefined }): Promise<MemoryItem> {
-    return this.#withItem(scope, input.id, (item) => rollbackMemory(this.#rt.ctx, { item, version: input.version, actor: scope.userId, ...reason(input.reason) }));
+    return this.#withItem(scope, input.id, (item) => rollbackMemory(this.#rt.ctx, { item, version: input.version, actor: scope.userId, ...this.#reason(input.reason) }));
   }
 
   /** Adds a typed edge between two items of one cube the actor may write. */
@@ -80,6 +80,12 @@ export class MemoryChanges {
       requireCubes: [source.cubeId],
     });
     return edge;
+  }
+
+  /** A change's reason as stored in the version record, redacted like the memory itself. */
+  #reason(value: string | undefined): { reason?: string } {
+    const redactor = this.#rt.redactor;
+    return reason(value === undefined || redactor === undefined ? value : redactor.redact(value).text);
   }
 
   /** Waits for changes in flight (used by close). */

@@ -40,6 +40,27 @@ describe('SQLite forget + compact', () => {
   });
 });
 
+describe('SQLite compact with another connection', () => {
+  it('reports false (and does not throw) while another connection holds a read transaction, true once it ends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memos-sqlite-compact-'));
+    dirs.push(dir);
+    const path = join(dir, 'memos.db');
+    const storage = createSqliteStorage({ path, busyTimeoutMs: 50 });
+    await storage.graph.setup();
+    const fx = createFixtures({ prefix: 'sc' });
+    await storage.graph.write({ items: [toItemWrite(fx.item({ cubeId: 'c' }))] });
+    const other = createSqliteStorage({ path });
+    await other.graph.setup();
+    other.connection.db.exec('BEGIN');
+    other.connection.db.prepare('select count(*) from memory').get();
+    expect(await storage.graph.compact()).toBe(false);
+    other.connection.db.exec('COMMIT');
+    expect(await storage.graph.compact()).toBe(true);
+    await other.close();
+    await storage.close();
+  });
+});
+
 function statSize(path: string): number {
   return existsSync(path) ? readFileSync(path).length : 0;
 }

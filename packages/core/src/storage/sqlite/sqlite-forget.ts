@@ -75,7 +75,14 @@ export function compactSqlite(conn: SqliteConnection): boolean {
     const db = conn.db;
     const checkpoint = (): boolean => Number(db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get()?.['busy'] ?? 0) === 0;
     const first = checkpoint();
-    db.exec('VACUUM');
+    try {
+      db.exec('VACUUM');
+    } catch (error) {
+      // Another connection kept the database busy past busy_timeout: report "not yet", do not fail.
+      const primary = Number((error as { errcode?: unknown }).errcode) & 0xff;
+      if (primary === 5 /* SQLITE_BUSY */ || primary === 6 /* SQLITE_LOCKED */) return false;
+      throw error;
+    }
     return checkpoint() && first;
   });
 }

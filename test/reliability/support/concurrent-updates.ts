@@ -31,11 +31,11 @@ export function updateText(writer: string, id: string, round: number): string {
   return `${id} updated by ${writer} in round ${round} coffee garden`;
 }
 
-/** A logger that counts messages about conflicts and retries (what the runtime reports of its retrying). */
+/** A logger that counts the runtime's messages about retrying after a version conflict (not server read retries). */
 export function retryCountingLogger(): Logger & { retries: () => number } {
   let retries = 0;
   const note = (message: string, fields?: Record<string, unknown>) => {
-    if (/conflict|retr/i.test(`${message} ${JSON.stringify(fields ?? {})}`)) retries++;
+    if (/lost a race|version conflict|conflict.*retr/i.test(message)) retries++;
   };
   return { debug: note, info: note, warn: note, error: note, retries: () => retries };
 }

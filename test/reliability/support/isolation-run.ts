@@ -151,19 +151,20 @@ class Sequence {
   // ---- one call ------------------------------------------------------------------------------
 
   async #call<T>(op: string, actor: string, input: unknown, expect: Expect, fn: () => Promise<T>): Promise<Outcome<T>> {
+    const scan = { auditTrail: op === 'audit' };
     this.#stats.operations++;
     const v = this.#stats.violations;
     const counts = (this.#stats.byOp[op] ??= { ok: 0, rejected: 0 });
     try {
       const value = await fn();
       counts.ok++;
-      v.push(...this.#world.leaks(actor, op, value, input));
+      v.push(...this.#world.leaks(actor, op, value, input, scan));
       if (!expect.allowed) v.push({ kind: 'unauthorized', op, detail: `${actor} succeeded: ${JSON.stringify(input)}` });
       return { ok: true, value };
     } catch (error) {
       this.#stats.rejected++;
       counts.rejected++;
-      v.push(...untyped(op, error), ...this.#world.leaks(actor, op, error, input));
+      v.push(...untyped(op, error), ...this.#world.leaks(actor, op, error, input, scan));
       const code = (error as { code?: unknown }).code;
       if (expect.hidden && code !== 'MEMOS_NOT_FOUND') {
         v.push({ kind: 'existence-oracle', op, detail: `${actor} on ${JSON.stringify(input)}: ${code} ${(error as Error).message}`.slice(0, 400) });

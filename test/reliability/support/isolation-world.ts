@@ -109,7 +109,7 @@ export class IsolationWorld {
    * Leaks in `output` (a result or an error) of a call by `actor` with `input`: markers of items
    * and ids of items the actor may not read now; anything the actor put in the input is exempt.
    */
-  leaks(actor: string, op: string, output: unknown, input: unknown): Violation[] {
+  leaks(actor: string, op: string, output: unknown, input: unknown, options: { auditTrail?: boolean } = {}): Violation[] {
     const text = serialize(output);
     const given = serialize(input);
     const found: Violation[] = [];
@@ -120,6 +120,8 @@ export class IsolationWorld {
     for (const id of new Set(text.match(ITEM_ID) ?? [])) {
       const item = this.items.get(id);
       if (!item || given.includes(id) || this.itemVisible(actor, item)) continue;
+      // An audit trail names what was forgotten (ids, no content) to those who can read the cube.
+      if (options.auditTrail && item.gone && this.canRead(actor, item.cubeId)) continue;
       found.push({ kind: 'leak', op, detail: `${actor} got item id ${id} (cube ${item.cubeId}, ${item.status}${item.gone ? ', gone' : ''}) in ${excerpt(text, id)}` });
     }
     for (const cubeId of new Set(text.match(CUBE_ID) ?? [])) {

@@ -37,8 +37,8 @@ export class CubeAdmin {
     const user: UserRecord = { id: userId, name: input.name, role, createdAt: nowIso(this.#rt) };
     // Create-only, checked in the store's transaction: of concurrent creates of one id exactly one wins.
     await graph.putUser(user, { expect: 'absent' });
-    return user;
     await graph.write({ audit: [auditRecord(this.#rt.ctx, { actor: input.actor?.userId ?? 'system', action: 'createUser', at: user.createdAt, details: { userId, role } })] });
+    return user;
   }
 
   /** Creates a cube owned by the actor, bound to the configured embedder. */

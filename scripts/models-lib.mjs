@@ -17,6 +17,7 @@
  *
  * Used by `npm run models` (scripts/models.mjs), by test/models.ts (tests await it on demand) and by benchmarks.
  */
+import { withDirLock } from './dir-lock.mjs';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -376,58 +377,7 @@ function run(cmd, args, o) {
   });
 }
 
-/** @param {number} pid */
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return /** @type {NodeJS.ErrnoException} */ (e).code === 'EPERM';
-  }
-}
-
-/**
- * Runs fn while holding a lock directory (stale locks of dead processes are taken over).
- * @template T
- * @param {string} lockDir @param {Logger} log @param {() => Promise<T>} fn
- * @returns {Promise<T>}
- */
-async function withLock(lockDir, log, fn) {
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
-      break;
-    } catch (e) {
-      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
-      let owner = 0;
-      try {
-        owner = Number(fs.readFileSync(path.join(lockDir, 'owner'), 'utf8'));
-      } catch {
-        /* being created */
-      }
-      let age = 0;
-      try {
-        age = Date.now() - fs.statSync(lockDir).mtimeMs;
-      } catch {
-        continue;
-      }
-      if ((owner && !isAlive(owner)) || (!owner && age > 30_000)) {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockDir} (held by pid ${owner})`);
-      if (!announced) log(`waiting for pid ${owner || '?'} (holds ${path.relative(REPO_ROOT, lockDir)})…`);
-      announced = true;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
+/** @param {string} lockDir @param {Logger} log @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
+function withLock(lockDir, log, fn) {
+  return withDirLock({ lockDir, log, timeoutMs: LOCK_TIMEOUT_MS }, fn);
 }

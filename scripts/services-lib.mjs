@@ -15,6 +15,7 @@
  *
  * Used by scripts/services.mjs (CLI) and test/global-setup.ts (vitest globalSetup).
  */
+import { isAlive, withDirLock } from './dir-lock.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -205,24 +206,7 @@ const defaultLog = (m) => {
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** @param {number | null | undefined} pid */
-export function isAlive(pid) {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return /** @type {NodeJS.ErrnoException} */ (e).code === 'EPERM';
-  }
-  try {
-    // A zombie (exited, not yet reaped) still answers kill(0).
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-  } catch {
-    /* no /proc (macOS): trust kill(0) */
-  }
-  return true;
-}
+export { isAlive };
 
 /**
  * True when `pid` still runs our server (its command line names the entry's data dir), so a recycled PID is
@@ -411,48 +395,9 @@ export async function isReady(name, entry) {
 // ---------------------------------------------------------------------------------------------------------------
 // installs
 
-/**
- * A cross-process lock (a directory holding the owner's PID); stale locks of dead owners are taken over.
- * @template T @param {string} lockDir @param {Logger} log @param {() => Promise<T>} fn @returns {Promise<T>}
- */
-async function withLock(lockDir, log, fn) {
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-  const deadline = Date.now() + INSTALL_LOCK_TIMEOUT_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
-      break;
-    } catch (e) {
-      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
-      let owner = 0;
-      try {
-        owner = Number(fs.readFileSync(path.join(lockDir, 'owner'), 'utf8'));
-      } catch {
-        /* being created, or the owner died between mkdir and write */
-      }
-      let age = 0;
-      try {
-        age = Date.now() - fs.statSync(lockDir).mtimeMs;
-      } catch {
-        continue;
-      }
-      if ((owner && !isAlive(owner)) || (!owner && age > 30_000)) {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the install lock ${lockDir} (held by pid ${owner})`);
-      if (!announced) log(`waiting for pid ${owner || '?'} (holds ${path.relative(path.dirname(path.dirname(lockDir)), lockDir)})…`);
-      announced = true;
-      await sleep(1000);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
+/** A cross-process install lock (see dir-lock.mjs). @template T @param {string} lockDir @param {Logger} log @param {() => Promise<T>} fn @returns {Promise<T>} */
+function withLock(lockDir, log, fn) {
+  return withDirLock({ lockDir, log, timeoutMs: INSTALL_LOCK_TIMEOUT_MS, label: 'install lock', pollMs: 1000 }, fn);
 }
 
 /** @param {string} file */

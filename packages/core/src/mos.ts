@@ -1,57 +1,31 @@
-import { uuidV7 } from './ids/uuid-v7.ts';
-import { CubeAdmin } from './cube/cube-admin.ts';
 import type { DumpCubeResult } from './cube/dump-cube.ts';
 import { validateDumpsOption } from './cube/confine-dump-dir.ts';
 import { createLexicalEmbedder } from './embedding/index.ts';
 import { ClosedError } from './errors/closed-error.ts';
 import { createFastMemReader, extractKeyTerms, type MemReader, type MemoryDraft } from './extraction/index.ts';
 import { ActorScope } from './governance/actor-scope.ts';
-import { AuditLog } from './governance/audit-log.ts';
 import { createDefaultRedactor } from './governance/default-redactor.ts';
 import type { ForgetReport } from './governance/forget-service.ts';
 import { redactReaderInput } from './governance/redact-memory.ts';
 import type { Redactor } from './governance/redactor.ts';
-import { GovernanceService } from './governance/governance-service.ts';
-import { LifecycleService } from './lifecycle/lifecycle-service.ts';
 import type { MemoryPatch } from './memory/textual/change-memory.ts';
-import type { MemoryContext } from './memory/textual/memory-context.ts';
-import { MemoryChanges } from './memory/textual/memory-changes.ts';
-import { MemoryReads } from './memory/textual/memory-reads.ts';
 import type { CubeRepairReport } from './memory/textual/repair-vectors.ts';
 import type { SweepReport } from './lifecycle/sweep-expired.ts';
-import { SweepTimer, validateSweepInterval } from './lifecycle/sweep-timer.ts';
-import { VectorRetry } from './mos/vector-retry.ts';
+import { validateSweepInterval } from './lifecycle/sweep-timer.ts';
 import { createInputSchemas, type InputSchemas } from './mos/input-schemas.ts';
 import { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
 import type { MemOSOptions } from './mos/mos-options.ts';
-import type { MosRuntime } from './mos/mos-runtime.ts';
+import { openServices, type MosServices } from './mos/open-services.ts';
 import { parseInput } from './mos/parse-input.ts';
-import { silentLogger } from './mos/silent-logger.ts';
 import { toIsoTime, toOptionalIsoTime } from './mos/to-iso-time.ts';
 import { DEFAULT_HYBRID_CONFIG, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig } from './retrieval/hybrid-search.ts';
-import { SearchService } from './retrieval/search-service.ts';
 import type {
   AuditRecord, EdgeType, Embedder, GraphStore, MemCubeConfig, MemoryEdge, MemoryItem, SearchResult, UserRecord, VectorStore, VersionRecord,
 } from './spec/index.ts';
-import { openStorage } from './storage/open-storage.ts';
 import type * as Inputs from './mos/mos-inputs.ts';
 
 /** Current schema version of cubes created by this runtime. */
 export const CUBE_SCHEMA_VERSION = 1;
-
-/** The services behind the facade, built by `setup()`. */
-interface Services {
-  ctx: MemoryContext;
-  close: () => Promise<void>;
-  cubes: CubeAdmin;
-  changes: MemoryChanges;
-  reads: MemoryReads;
-  search: SearchService;
-  governance: GovernanceService;
-  lifecycle: LifecycleService;
-  retry: VectorRetry | undefined;
-  sweeper: SweepTimer | undefined;
-}
 
 /**
  * The memory operating system: users, MemCubes, add / search / get / update / delete /
@@ -71,7 +45,7 @@ export class MemOS {
   readonly #options: MemOSOptions;
   readonly #schemas: InputSchemas;
   readonly #redactor: Redactor | undefined;
-  #services: Services | undefined;
+  #services: MosServices | undefined;
   #state: 'new' | 'ready' | 'closed' = 'new';
   #setupPromise: Promise<void> | undefined;
 
@@ -102,44 +76,16 @@ export class MemOS {
   async setup(): Promise<void> {
     if (this.#state === 'closed') throw new ClosedError('MemOS', 'closed');
     this.#setupPromise ??= (async () => {
-      const options = this.#options;
-      const storage = await openStorage(options.storage ?? { kind: 'sqlite', path: './.memos/memos.db' });
-      const ctx: MemoryContext = {
-        graph: storage.graph, vector: storage.vector, embedder: this.embedder,
-        logger: options.logger ?? silentLogger, now: options.now ?? (() => new Date()), newId: options.newId ?? (() => uuidV7()),
-        ...(options.conflictRetry ? { conflictRetry: options.conflictRetry } : {}),
-      };
-      const rt: MosRuntime = {
-        ctx, reader: this.reader, searchConfig: this.searchConfig, trackAccess: options.trackAccess ?? true, schemaVersion: CUBE_SCHEMA_VERSION, limits: this.limits,
-        redactor: this.#redactor,
-        audit: new AuditLog(ctx, options.audit), forgetHooks: [...(options.forgetHooks ?? [])], dumpRoot: options.dumps?.root,
-      };
-      const lifecycle = new LifecycleService(rt);
-      let retry: VectorRetry | undefined;
-      if (options.vectorRetry !== false) {
-        const vectorRetry = new VectorRetry({ ...options.vectorRetry, logger: ctx.logger, repair: (cubeId) => lifecycle.repairForRetry(cubeId) });
-        ctx.onVectorFailure = (cubeIds) => vectorRetry.schedule(cubeIds);
-        retry = vectorRetry;
-      }
-      const interval = options.lifecycle?.sweepIntervalMs;
-      const sweeper = interval === undefined ? undefined : new SweepTimer({ intervalMs: interval, logger: ctx.logger, sweep: () => lifecycle.sweep(undefined, undefined) });
-      const services: Services = {
-        ctx, close: () => storage.close(), retry, lifecycle, sweeper,
-        cubes: new CubeAdmin(rt), changes: new MemoryChanges(rt), reads: new MemoryReads(rt), search: new SearchService(rt), governance: new GovernanceService(rt),
-      };
-      try {
-        await this.embedder.setup?.();
-        await ctx.graph.setup();
-        if ((ctx.vector as unknown) !== ctx.graph) await ctx.vector.setup();
-        if (options.rootUser) await services.cubes.bootstrapRoot(options.rootUser);
-      } catch (error) {
-        await storage.close().catch(() => undefined);
+      const services = await openServices({
+        options: this.#options, embedder: this.embedder, reader: this.reader, searchConfig: this.searchConfig, limits: this.limits,
+        redactor: this.#redactor, schemaVersion: CUBE_SCHEMA_VERSION,
+      }).catch((error: unknown) => {
         this.#setupPromise = undefined;
         throw error;
-      }
+      });
       this.#services = services;
       this.#state = 'ready';
-      sweeper?.start();
+      services.sweeper?.start();
     })();
     return this.#setupPromise;
   }
@@ -399,7 +345,7 @@ export class MemOS {
   }
 
   /** The services, or `ClosedError` before `setup()` finished and after `close()`. */
-  #svc(): Services {
+  #svc(): MosServices {
     if (this.#state === 'closed') throw new ClosedError('MemOS', 'closed');
     if (this.#state === 'new' || !this.#services) throw new ClosedError('MemOS', 'not set up');
     return this.#services;

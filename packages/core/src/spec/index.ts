@@ -7,3 +7,4 @@ export type * from './vector-store.ts';
 export type * from './embedder.ts';
 export type * from './language-model-port.ts';
 export type * from './logger.ts';
+export type * from './scheduler.ts';

@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * Real Neo4j (embedded Community DBMS with Bolt, built by Maven) and real Chroma (PyPI server in a venv)
- * for development and tests, without Docker. Dependency-free Node ESM (Node >= 20).
+ * Real Neo4j (embedded Community DBMS with Bolt, built by Maven), real Chroma (PyPI server in a venv) and real
+ * Redis (Debian's redis-server package, for the BullMQ job queue) for development and tests, without Docker.
+ * Dependency-free Node ESM (Node >= 20).
  *
  * Layout, all under `<repo>/.cache/services/` (git-ignored; override with MEMOS_SERVICES_CACHE):
  *   neo4j/lib/                 launcher jar + runtime jars   (neo4j/installed.json = cache marker)
@@ -9,8 +10,8 @@
  *   neo4j/neo4j-dev-server.jsa class-data-sharing archive recorded by the post-build self-test (faster starts)
  *   chroma-venv/               Python venv with chromadb      (chroma-venv/.memos-installed.json = marker)
  *   state.json                 services started by `node scripts/services.mjs start`
- *   data/{neo4j,chroma}/       their data (wiped on every start, kept on restart)
- *   logs/{neo4j,chroma}.log    their logs; logs/*-build.log, logs/*-install.log for installs
+ *   data/{neo4j,chroma,redis}/ their data (wiped on every start, kept on restart; redis: redis.conf + AOF)
+ *   logs/{neo4j,chroma,redis}.log their logs; logs/*-build.log, logs/*-install.log for installs
  *   state-<runId>.json, data/<runId>/…, logs/<runId>/…   the same for an in-process run (e.g. vitest)
  *
  * Used by scripts/services.mjs (CLI) and test/global-setup.ts (vitest globalSetup).
@@ -23,13 +24,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** @typedef {'neo4j' | 'chroma'} ServiceName */
+/** @typedef {'neo4j' | 'chroma' | 'redis'} ServiceName */
 
 /**
  * One running (or restartable) service, as stored in a state file.
  * @typedef {object} ServiceEntry
- * @property {string} url         bolt://127.0.0.1:<port> or http://127.0.0.1:<port>
- * @property {number} pid         PID of the server process (java / python)
+ * @property {string} url         bolt://127.0.0.1:<port>, http://127.0.0.1:<port> or redis://127.0.0.1:<port>
+ * @property {number} pid         PID of the server process (java / python / redis-server)
  * @property {number} port        loopback port (kept by restartService)
  * @property {string} dataDir     data directory (kept by restartService)
  * @property {string} logFile     log file (appended to by restartService)
@@ -39,24 +40,24 @@ import { fileURLToPath } from 'node:url';
  * @property {string} startedAt   ISO timestamp of the last (re)start
  */
 
-/** @typedef {{ neo4j?: ServiceEntry, chroma?: ServiceEntry }} ServicesState */
+/** @typedef {{ neo4j?: ServiceEntry, chroma?: ServiceEntry, redis?: ServiceEntry }} ServicesState */
 
 /** @typedef {(message: string) => void} Logger */
 
 /**
  * @typedef {object} StartOptions
- * @property {ServiceName | ServiceName[] | 'all'} [which]  default: both
+ * @property {ServiceName | ServiceName[] | 'all'} [which]  default: all three
  * @property {Logger} [log]         progress messages (default: stderr with a [services] prefix)
  * @property {string} [runId]       isolate data/logs/state of this run (e.g. `vitest-<pid>`); default: the CLI's
  * @property {number | null} [watchPid]  servers exit when this PID exits (e.g. process.pid of a test runner)
- * @property {{ neo4j?: number, chroma?: number }} [ports]  fixed ports; default: free ones
+ * @property {{ neo4j?: number, chroma?: number, redis?: number }} [ports]  fixed ports; default: free ones
  * @property {number} [timeoutMs]   readiness timeout per service (default 180 s, MEMOS_SERVICES_START_TIMEOUT_MS)
  * @property {boolean} [reuseRunning]  keep an already running, ready service of the same state file (default true)
  * @property {string} [cacheDir]    default: MEMOS_SERVICES_CACHE or <repo>/.cache/services
  */
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const SERVICE_NAMES = /** @type {const} */ (['neo4j', 'chroma']);
+export const SERVICE_NAMES = /** @type {const} */ (['neo4j', 'chroma', 'redis']);
 /** The chromadb PyPI version installed into the venv (server), matching docker-compose.yml. */
 export const CHROMA_VERSION = '1.5.9';
 /** Bolt launcher sources; their hash is the Neo4j install's cache key. */
@@ -190,7 +191,7 @@ function normalizeWhich(which) {
   if (which === undefined || which === 'all') return [...SERVICE_NAMES];
   const list = Array.isArray(which) ? which : [which];
   for (const n of list) {
-    if (!SERVICE_NAMES.includes(/** @type {any} */ (n))) throw new Error(`unknown service "${n}" (expected neo4j or chroma)`);
+    if (!SERVICE_NAMES.includes(/** @type {any} */ (n))) throw new Error(`unknown service "${n}" (expected neo4j, chroma or redis)`);
   }
   return SERVICE_NAMES.filter((n) => list.includes(n));
 }
@@ -384,11 +385,34 @@ async function chromaHeartbeat(url) {
 }
 
 /**
- * Is this entry's server running and answering? (Neo4j: Bolt port accepts TCP; Chroma: heartbeat.)
+ * Redis readiness: an inline `PING` answered with `+PONG` (a server still loading its AOF answers `-LOADING`).
+ * @param {number} port @param {number} [timeoutMs] @returns {Promise<boolean>}
+ */
+export function redisPing(port, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    let buf = '';
+    const done = (/** @type {boolean} */ ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+    sock.once('error', () => done(false));
+  });
+}
+
+/**
+ * Is this entry's server running and answering? (Neo4j: Bolt port accepts TCP; Chroma: heartbeat; Redis: PING.)
  * @param {ServiceName} name @param {ServiceEntry | undefined} entry
  */
 export async function isReady(name, entry) {
   if (!entry || !isAlive(entry.pid) || !isOurProcess(entry.pid, entry.dataDir)) return false;
+  if (name === 'redis') return redisPing(entry.port);
   return name === 'neo4j' ? tcpConnects(entry.port) : chromaHeartbeat(entry.url);
 }
 
@@ -596,6 +620,64 @@ export async function ensureChroma(opts = {}) {
   });
 }
 
+/** The redis-server binary: MEMOS_REDIS_SERVER, else `redis-server` on PATH (Debian: /usr/bin/redis-server). */
+function redisServerCommand() {
+  return process.env.MEMOS_REDIS_SERVER || 'redis-server';
+}
+
+/** `redis-server --version` -> e.g. `7.0.15`, or null when it cannot run. @returns {string | null} */
+export function redisServerVersion() {
+  const r = spawnSync(redisServerCommand(), ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return null;
+  return /v=(\d+\.\d+\.\d+)/.exec(String(r.stdout))?.[1] ?? 'unknown';
+}
+
+/**
+ * Makes sure a `redis-server` (>= 6.2, which BullMQ needs) can run. When it is missing and the machine has
+ * apt-get, installs Debian's `redis-server` package (`apt-get update -qq`, then a quiet no-recommends install;
+ * with sudo when not root, as .ci/run does for chromium). Otherwise throws an error naming the fix.
+ * @param {{ log?: Logger, cacheDir?: string }} [opts]
+ */
+export async function ensureRedis(opts = {}) {
+  const log = opts.log ?? defaultLog;
+  const p = servicePaths({ cacheDir: opts.cacheDir });
+  const fix =
+    'Install Redis >= 6.2 (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis), ' +
+    'set MEMOS_REDIS_SERVER to a redis-server binary, or point MEMOS_REDIS_URL at a running Redis.';
+  const check = () => {
+    const v = redisServerVersion();
+    if (v && v !== 'unknown') {
+      const [maj = 0, min = 0] = v.split('.').map(Number);
+      if (maj < 6 || (maj === 6 && min < 2)) throw new Error(`redis-server ${v} is too old for BullMQ (needs >= 6.2). ${fix}`);
+    }
+    return v;
+  };
+  if (check()) return;
+  await withLock(path.join(p.cache, 'locks', 'redis-install'), log, async () => {
+    if (check()) return;
+    if (process.env.MEMOS_REDIS_SERVER) throw new Error(`MEMOS_REDIS_SERVER=${process.env.MEMOS_REDIS_SERVER} cannot run. ${fix}`);
+    const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' });
+    if (process.platform !== 'linux' || apt.error || apt.status !== 0) throw new Error(`redis-server not found. ${fix}`);
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    if (!root && spawnSync('sudo', ['-n', 'true']).status !== 0) {
+      throw new Error(`redis-server not found, and installing it needs root (no passwordless sudo). ${fix}`);
+    }
+    /** @param {string[]} args */
+    const asRoot = (args) => (root ? { cmd: 'apt-get', args } : { cmd: 'sudo', args: ['-n', 'apt-get', ...args] });
+    const logFile = path.join(p.installLogs, 'redis-install.log');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const t0 = Date.now();
+    log("installing Debian's redis-server package (first time only; ~7 MB installed)…");
+    const upd = asRoot(['update', '-qq']);
+    await runLogged(upd.cmd, upd.args, { logFile, env, what: 'apt-get update', hint: fix, timeoutMs: 10 * 60_000 });
+    const inst = asRoot(['install', '-y', '-qq', '--no-install-recommends', 'redis-server']);
+    await runLogged(inst.cmd, inst.args, { logFile, env, what: 'apt-get install redis-server', hint: fix, timeoutMs: 10 * 60_000 });
+    const v = check();
+    if (!v) throw new Error(`apt-get installed redis-server, but "${redisServerCommand()} --version" does not run. ${fix}`);
+    log(`redis-server ${v} installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+}
+
 /**
  * Installs whatever of the named services is missing (in parallel).
  * @param {{ which?: ServiceName | ServiceName[] | 'all', log?: Logger, cacheDir?: string }} [opts]
@@ -603,7 +685,9 @@ export async function ensureChroma(opts = {}) {
 export async function ensureInstalled(opts = {}) {
   const which = normalizeWhich(opts.which);
   // allSettled: a fast failure of one install must not leave the other running unreported.
-  const results = await Promise.allSettled(which.map((n) => (n === 'neo4j' ? ensureNeo4j(opts) : ensureChroma(opts))));
+  const results = await Promise.allSettled(
+    which.map((n) => (n === 'neo4j' ? ensureNeo4j(opts) : n === 'chroma' ? ensureChroma(opts) : ensureRedis(opts))),
+  );
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.message ?? r.reason)] : []));
   if (errors.length > 0) throw new Error(errors.join('\n\n'));
 }
@@ -648,6 +732,12 @@ async function launch(name, o) {
       NEO4J_PAGECACHE,
       ...(o.watchPid ? ['--watch-pid', String(o.watchPid)] : []),
     ];
+  } else if (name === 'redis') {
+    cmd = redisServerCommand();
+    const conf = path.join(o.dataDir, 'redis.conf');
+    if (!fs.existsSync(conf)) fs.writeFileSync(conf, redisConfig(o.port));
+    // --dir repeats the data dir on the command line (isOurProcess finds it there; set-proc-title no keeps it).
+    args = [conf, '--dir', o.dataDir];
   } else {
     cmd = chromaPython(p);
     args = ['-c', CHROMA_LAUNCHER, '--watch-pid', String(o.watchPid ?? 0), '--path', o.dataDir, '--host', '127.0.0.1', '--port', String(o.port)];
@@ -691,6 +781,11 @@ async function launch(name, o) {
           const port = Number(m[1]);
           return { pid, port, url: `bolt://127.0.0.1:${port}` };
         }
+      } else if (name === 'redis') {
+        if (await redisPing(o.port)) {
+          if (o.watchPid) spawnWatchdog(o.watchPid, pid, o.dataDir);
+          return { pid, port: o.port, url: `redis://127.0.0.1:${o.port}` };
+        }
       } else {
         const url = `http://127.0.0.1:${o.port}`;
         if (await chromaHeartbeat(url)) return { pid, port: o.port, url };
@@ -702,6 +797,52 @@ async function launch(name, o) {
     }
     await sleep(200);
   }
+}
+
+/**
+ * redis.conf of a service instance: loopback only, protected mode, no daemon, no RDB snapshots, an append-only
+ * file (fsync every second) so a restart keeps queued jobs, logs to stdout (the service log), and the process
+ * title left alone so /proc/<pid>/cmdline keeps naming the data dir.
+ * @param {number} port
+ */
+function redisConfig(port) {
+  return [
+    '# written by scripts/services-lib.mjs',
+    'bind 127.0.0.1',
+    `port ${port}`,
+    'protected-mode yes',
+    'daemonize no',
+    'supervised no',
+    'set-proc-title no',
+    'logfile ""',
+    'loglevel notice',
+    'databases 16',
+    'save ""',
+    'appendonly yes',
+    'appendfsync everysec',
+    'maxmemory-policy noeviction',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Redis has no watch-pid option: a small detached Node process sends the server SIGTERM (its graceful shutdown)
+ * once the watched process (e.g. a test runner) is gone, and exits when the server does.
+ * @param {number} watchPid @param {number} serverPid @param {string} dataDir
+ */
+function spawnWatchdog(watchPid, serverPid, dataDir) {
+  const script = `
+const [watch, server] = process.argv.slice(-3, -1).map(Number);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+const t = setInterval(() => {
+  if (!alive(server)) { clearInterval(t); return; }
+  if (!alive(watch)) { clearInterval(t); try { process.kill(server, 'SIGTERM'); } catch {} }
+}, 1000);`;
+  const child = spawn(process.execPath, ['-e', script, String(watchPid), String(serverPid), dataDir], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
 }
 
 /**
@@ -739,6 +880,7 @@ async function launchWithRetry(name, o) {
       const portClash = /address already in use|is not available|BindException|AddrInUse|os error 98/i.test(msg);
       if (!portClash || o.fixedPort || attempt >= 3) throw e;
       o.port = name === 'neo4j' ? 0 : await freePort();
+      if (name === 'redis') fs.rmSync(path.join(o.dataDir, 'redis.conf'), { force: true });
       o.log(`${name}: port clash; retrying on ${o.port || 'another free port'}`);
     }
   }
@@ -976,7 +1118,7 @@ export async function restartService(name, state, opts = {}) {
  * What runs, per the state file (default: the CLI's). Each entry gets `alive` (PID runs our server) and
  * `ready` (answers on its port).
  * @param {{ runId?: string, cacheDir?: string, stateFile?: string }} [opts]
- * @returns {Promise<{ neo4j?: ServiceEntry & { alive: boolean, ready: boolean }, chroma?: ServiceEntry & { alive: boolean, ready: boolean } }>}
+ * @returns {Promise<{ [K in ServiceName]?: ServiceEntry & { alive: boolean, ready: boolean } }>}
  */
 export async function statusServices(opts = {}) {
   const stateFile = opts.stateFile ?? servicePaths({ runId: opts.runId, cacheDir: opts.cacheDir }).stateFile;

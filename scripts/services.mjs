@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Real Neo4j + Chroma for development and tests, without Docker.
+ * Real Neo4j + Chroma + Redis for development and tests, without Docker.
  *
- *   node scripts/services.mjs start   [neo4j|chroma]   install what is missing, start, wait until ready
- *   node scripts/services.mjs stop    [neo4j|chroma]   stop by the recorded PID
- *   node scripts/services.mjs restart [neo4j|chroma]   restart on the same port with the same data
- *   node scripts/services.mjs status  [neo4j|chroma]   exit code 0 when all named services run and answer
- *   node scripts/services.mjs install [neo4j|chroma]   only install (Maven build / pip venv) into the cache
+ *   node scripts/services.mjs start   [neo4j|chroma|redis]   install what is missing, start, wait until ready
+ *   node scripts/services.mjs stop    [neo4j|chroma|redis]   stop by the recorded PID
+ *   node scripts/services.mjs restart [neo4j|chroma|redis]   restart on the same port with the same data
+ *   node scripts/services.mjs status  [neo4j|chroma|redis]   exit code 0 when all named services run and answer
+ *   node scripts/services.mjs install [neo4j|chroma|redis]   only install (Maven build / pip venv / apt-get
+ *                                                             redis-server when missing)
+ * Without a name: all three.
  *
- * Environment: MEMOS_NEO4J_PORT / MEMOS_CHROMA_PORT (fixed ports; default: free ones),
- * MEMOS_SERVICES_START_TIMEOUT_MS, MEMOS_SERVICES_CACHE, MEMOS_JAVA, MEMOS_MVN, MEMOS_PYTHON,
- * MEMOS_NEO4J_JAVA_OPTS. State: .cache/services/state.json = { neo4j: { url, pid, … }, chroma: { url, pid, … } }.
+ * Environment: MEMOS_NEO4J_PORT / MEMOS_CHROMA_PORT / MEMOS_REDIS_PORT (fixed ports; default: free ones),
+ * MEMOS_SERVICES_START_TIMEOUT_MS, MEMOS_SERVICES_CACHE, MEMOS_JAVA, MEMOS_MVN, MEMOS_PYTHON, MEMOS_REDIS_SERVER,
+ * MEMOS_NEO4J_JAVA_OPTS. State: .cache/services/state.json = { neo4j: { url, pid, … }, chroma: …, redis: … }.
  */
 import {
   ensureInstalled,
@@ -23,7 +25,7 @@ import {
   stopServices,
 } from './services-lib.mjs';
 
-const USAGE = 'usage: node scripts/services.mjs start|stop|restart|status|install [neo4j|chroma]';
+const USAGE = 'usage: node scripts/services.mjs start|stop|restart|status|install [neo4j|chroma|redis]';
 
 /** @param {string | undefined} v @param {string} name */
 function portFromEnv(v, name) {
@@ -33,17 +35,18 @@ function portFromEnv(v, name) {
   return n;
 }
 
-/** @param {string | undefined} arg @returns {Array<'neo4j' | 'chroma'>} */
+/** @param {string | undefined} arg @returns {Array<'neo4j' | 'chroma' | 'redis'>} */
 function parseWhich(arg) {
-  if (arg === undefined || arg === 'all') return ['neo4j', 'chroma'];
-  if (arg === 'neo4j' || arg === 'chroma') return [arg];
+  if (arg === undefined || arg === 'all') return ['neo4j', 'chroma', 'redis'];
+  if (arg === 'neo4j' || arg === 'chroma' || arg === 'redis') return [arg];
   throw new Error(`unknown service "${arg}"\n${USAGE}`);
 }
 
-/** @param {{ neo4j?: { url: string }, chroma?: { url: string } }} state */
+/** @param {{ neo4j?: { url: string }, chroma?: { url: string }, redis?: { url: string } }} state */
 function printExports(state) {
   if (state.neo4j) console.log(`export MEMOS_NEO4J_URL=${state.neo4j.url}`);
   if (state.chroma) console.log(`export MEMOS_CHROMA_URL=${state.chroma.url}`);
+  if (state.redis) console.log(`export MEMOS_REDIS_URL=${state.redis.url}`);
 }
 
 async function main() {
@@ -70,7 +73,11 @@ async function main() {
       const state = await startServices({
         which,
         log,
-        ports: { neo4j: portFromEnv(process.env.MEMOS_NEO4J_PORT, 'MEMOS_NEO4J_PORT'), chroma: portFromEnv(process.env.MEMOS_CHROMA_PORT, 'MEMOS_CHROMA_PORT') },
+        ports: {
+          neo4j: portFromEnv(process.env.MEMOS_NEO4J_PORT, 'MEMOS_NEO4J_PORT'),
+          chroma: portFromEnv(process.env.MEMOS_CHROMA_PORT, 'MEMOS_CHROMA_PORT'),
+          redis: portFromEnv(process.env.MEMOS_REDIS_PORT, 'MEMOS_REDIS_PORT'),
+        },
       });
       for (const name of which) {
         const e = state[name];

@@ -1,15 +1,16 @@
 /**
- * vitest globalSetup: real Neo4j and Chroma servers for the tests.
+ * vitest globalSetup: real Neo4j, Chroma and Redis servers for the tests.
  *
- * - `MEMOS_NEO4J_URL` / `MEMOS_CHROMA_URL` set: those servers are used (nothing is started for them).
- * - `MEMOS_SKIP_SERVICES=1`: nothing is started; `neo4jUrl` / `chromaUrl` are '' (fast local unit runs only —
+ * - `MEMOS_NEO4J_URL` / `MEMOS_CHROMA_URL` / `MEMOS_REDIS_URL` set: those servers are used (nothing is started
+ *   for them).
+ * - `MEMOS_SKIP_SERVICES=1`: nothing is started; `neo4jUrl` / `chromaUrl` / `redisUrl` are '' (fast local unit runs only —
  *   tests that need a server fail loudly).
  * - otherwise: servers started by `node scripts/services.mjs start` (.cache/services/state.json) are reused
  *   when they run and answer (opt out with `MEMOS_REUSE_SERVICES=0`); the rest are installed if needed and
  *   started by scripts/services-lib.mjs for this run only (own data/logs under .cache/services/…/vitest-<pid>,
  *   exit with this process), and stopped again at teardown.
  *
- * Tests read `inject('neo4jUrl')`, `inject('chromaUrl')`; fault tests pass `inject('servicesState')` to
+ * Tests read `inject('neo4jUrl')`, `inject('chromaUrl')`, `inject('redisUrl')`; fault tests pass `inject('servicesState')` to
  * `restartService(name, state)` / `killService(name, state)` from scripts/services-lib.mjs.
  */
 import type { TestProject } from 'vitest/node';
@@ -30,9 +31,10 @@ export interface ServiceEntry {
 export interface ServicesState {
   neo4j?: ServiceEntry;
   chroma?: ServiceEntry;
+  redis?: ServiceEntry;
 }
 
-type ServiceName = 'neo4j' | 'chroma';
+type ServiceName = 'neo4j' | 'chroma' | 'redis';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -40,6 +42,8 @@ declare module 'vitest' {
     neo4jUrl: string;
     /** http://host:port of a real Chroma server (API v2); '' with MEMOS_SKIP_SERVICES=1 */
     chromaUrl: string;
+    /** redis://host:port of a real Redis (>= 6.2, no auth, loopback) for the BullMQ job queue; '' with MEMOS_SKIP_SERVICES=1 */
+    redisUrl: string;
     /** The servers this run manages (absent for ones given by MEMOS_*_URL), for restartService/killService. */
     servicesState: ServicesState;
   }
@@ -55,8 +59,7 @@ interface ServicesLib {
   }): Promise<ServicesState>;
   stopServices(state: ServicesState, opts?: { log?: (message: string) => void; removeData?: boolean }): Promise<void>;
   statusServices(opts?: { runId?: string }): Promise<{
-    neo4j?: ServiceEntry & { alive: boolean; ready: boolean };
-    chroma?: ServiceEntry & { alive: boolean; ready: boolean };
+    [K in ServiceName]?: ServiceEntry & { alive: boolean; ready: boolean };
   }>;
 }
 
@@ -66,9 +69,10 @@ const log = (message: string): void => {
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (process.env.MEMOS_SKIP_SERVICES === '1') {
-    log('MEMOS_SKIP_SERVICES=1: no Neo4j/Chroma; tests that need them will fail');
+    log('MEMOS_SKIP_SERVICES=1: no Neo4j/Chroma/Redis; tests that need them will fail');
     project.provide('neo4jUrl', '');
     project.provide('chromaUrl', '');
+    project.provide('redisUrl', '');
     project.provide('servicesState', {});
     return undefined;
   }
@@ -76,9 +80,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const urls: Record<ServiceName, string> = {
     neo4j: process.env.MEMOS_NEO4J_URL ?? '',
     chroma: process.env.MEMOS_CHROMA_URL ?? '',
+    redis: process.env.MEMOS_REDIS_URL ?? '',
   };
   const state: ServicesState = {};
-  let missing = (['neo4j', 'chroma'] as const).filter((name) => !urls[name]);
+  let missing = (['neo4j', 'chroma', 'redis'] as const).filter((name) => !urls[name]);
   let started: ServicesState = {};
 
   if (missing.length > 0) {
@@ -119,6 +124,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
     project.provide('neo4jUrl', urls.neo4j);
     project.provide('chromaUrl', urls.chroma);
+    project.provide('redisUrl', urls.redis);
     project.provide('servicesState', state);
 
     if (Object.keys(started).length === 0) return undefined;
@@ -129,6 +135,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   project.provide('neo4jUrl', urls.neo4j);
   project.provide('chromaUrl', urls.chroma);
+  project.provide('redisUrl', urls.redis);
   project.provide('servicesState', state);
   return undefined;
 }

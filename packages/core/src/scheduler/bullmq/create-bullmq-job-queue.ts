@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { ClosedError } from '../../errors/closed-error.ts';
+import { MemosError } from '../../errors/memos-error.ts';
+import { QueueFullError } from '../../errors/queue-full-error.ts';
+import { StorageError } from '../../errors/storage-error.ts';
+import { ValidationError } from '../../errors/validation-error.ts';
+import type { Job, JobHandler, JobInput, JobQueue, JobQueueStats, JobState } from '../../spec/scheduler.ts';
+import { loadBullmq, type BullmqModule } from './load-bullmq.ts';
+
+type BullQueue = InstanceType<BullmqModule['Queue']>;
+type BullWorker = InstanceType<BullmqModule['Worker']>;
+type BullJob = InstanceType<BullmqModule['Job']>;
+
+/** Options of {@link createBullMqJobQueue}. */
+export interface BullMqJobQueueOptions {
+  /** Redis server, `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). Redis >= 6.2. */
+  url: string;
+  /** Queue name; every app instance that shares the work uses the same name (default `memos-jobs`). */
+  name?: string;
+  /** Redis key prefix (default `memos`). */
+  prefix?: string;
+  /** Jobs this instance runs at the same time (default 2). */
+  concurrency?: number;
+  /**
+   * Most unfinished (queued, delayed for a retry, or running) jobs the queue holds, across all instances;
+   * `enqueue` beyond it rejects with `QueueFullError` (default 10 000). A soft limit: instances enqueueing at
+   * the same moment may overshoot it by their number of concurrent `enqueue` calls.
+   */
+  maxQueued?: number;
+  /** Default of `JobInput.maxAttempts`, the first attempt included (default 3). */
+  maxAttempts?: number;
+  /** First retry delay; attempt n waits `backoffMs * 2^(n-1)` (BullMQ exponential backoff, default 500). */
+  backoffMs?: number;
+  /** Finished jobs kept in Redis for inspection (default 1000 done, 1000 failed); stats count all of them. */
+  keepFinished?: number;
+  /** How often `flush` polls the states of the jobs it waits for (default 25 ms). */
+  pollMs?: number;
+}
+
+/** What a job stores in Redis (`Job.data`); its kind is the BullMQ job name. */
+interface StoredJobData {
+  payload: Record<string, unknown>;
+  sessionId?: string;
+  userId?: string;
+  dedupeKey?: string;
+}
+
+const optionsSchema = z.object({
+  url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).optional(),
+  prefix: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).optional(),
+  concurrency: z.number().int().min(1).max(1000).optional(),
+  maxQueued: z.number().int().min(1).optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  backoffMs: z.number().int().min(0).max(3_600_000).optional(),
+  keepFinished: z.number().int().min(0).optional(),
+  pollMs: z.number().int().min(1).max(10_000).optional(),
+});
+
+const jobInputSchema = z.object({
+  kind: z.string().min(1).max(200),
+  payload: z.record(z.string(), z.unknown()),
+  sessionId: z.string().min(1).max(500).optional(),
+  userId: z.string().min(1).max(500).optional(),
+  dedupeKey: z.string().min(1).max(500).optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+});
+
+/** BullMQ states of a job that has not finished. */
+const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children'] as const;
+const BACKEND = 'bullmq';
+/** A Lua INCR (BullMQ's client interface has no plain INCR). */
+const INCR_COMMAND = 'memosIncr';
+
+/**
+ * A {@link JobQueue} over BullMQ and Redis, for deployments with several app instances: every instance that
+ * opens the same `url` + `name` shares one queue, each job runs exactly once on one of them, and queued jobs
+ * live in Redis, so they survive the restart of every instance (a job whose instance crashed mid-run is taken
+ * up again by BullMQ's stalled-job check after its lock expires, ~30 s).
+ *
+ * Mapping of the port: `enqueue` resolves once Redis holds the job; retries are BullMQ attempts with
+ * exponential backoff; `concurrency` is the Worker's; a `dedupeKey` whose earlier job is still waiting removes
+ * that job and queues the new one (a running or finished one is left alone); `flush` snapshots the unfinished
+ * jobs in Redis (of every instance, filtered by `sessionId`) and waits until each is done or failed; `stats`
+ * are Redis-wide (gauges from BullMQ's job counts, done/failed/retried as Redis counters).
+ *
+ * Needs the optional peer dependency `bullmq` (`npm install bullmq`), loaded on `setup()`.
+ */
+export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`options.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid');
+  }
+  const name = options.name ?? 'memos-jobs';
+  const prefix = options.prefix ?? 'memos';
+  const concurrency = options.concurrency ?? 2;
+  const maxQueued = options.maxQueued ?? 10_000;
+  const defaultAttempts = options.maxAttempts ?? 3;
+  const backoffMs = options.backoffMs ?? 500;
+  const keepFinished = options.keepFinished ?? 1000;
+  const pollMs = options.pollMs ?? 25;
+  const connection = connectionFromUrl(options.url);
+  const counterKey = (what: 'done' | 'failed' | 'retried'): string => `${prefix}:${name}:memos:${what}`;
+  const dedupeKeyOf = (key: string): string => `${prefix}:${name}:memos:dedupe:${key}`;
+
+  let bull: BullmqModule | undefined;
+  let queue: BullQueue | undefined;
+  let worker: BullWorker | undefined;
+  let settingUp: Promise<void> | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const ready = (): { bull: BullmqModule; queue: BullQueue } => {
+    if (closed) throw new ClosedError('BullMQ job queue', 'closed');
+    if (!bull || !queue) throw new ClosedError('BullMQ job queue', 'not set up');
+    return { bull, queue };
+  };
+
+  const redisFailure = (operation: string, error: unknown): never => {
+    if (MemosError.isInstance(error)) throw error;
+    throw new StorageError(BACKEND, operation, error instanceof Error ? error.message : String(error), { cause: error, isRetryable: true });
+  };
+
+  const incr = async (what: 'done' | 'failed' | 'retried'): Promise<void> => {
+    const client = await ready().queue.client;
+    await client.runCommand(INCR_COMMAND, [counterKey(what)]);
+  };
+
+  const processor = (handlers: Record<string, JobHandler>) => async (bj: BullJob): Promise<unknown> => {
+    const handler = Object.hasOwn(handlers, bj.name) ? handlers[bj.name] : undefined;
+    if (!handler) {
+      await incr('failed');
+      throw new (ready().bull.UnrecoverableError)(`no handler for job kind "${bj.name}"`);
+    }
+    try {
+      await handler(toJob(bj, 'running', bj.attemptsMade + 1));
+    } catch (error) {
+      const final = bj.attemptsMade + 1 >= (bj.opts.attempts ?? 1);
+      await incr(final ? 'failed' : 'retried');
+      // Only the message travels to Redis (no stack, no payload).
+      throw new Error(error instanceof Error ? error.message : String(error));
+    }
+    await incr('done');
+    return undefined;
+  };
+
+  const unfinishedCount = async (q: BullQueue): Promise<number> => {
+    const counts = await q.getJobCounts(...UNFINISHED);
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  };
+
+  const flush = async (opts: { sessionId?: string; timeoutMs?: number } = {}): Promise<void> => {
+    const { queue: q } = ready();
+    const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+    let pending: string[];
+    try {
+      const jobs = await q.getJobs([...UNFINISHED]);
+      pending = jobs
+        .filter((j): j is BullJob => Boolean(j) && (opts.sessionId === undefined || (j.data as StoredJobData).sessionId === opts.sessionId))
+        .map((j) => String(j.id));
+    } catch (error) {
+      return redisFailure('flush', error);
+    }
+    while (pending.length > 0) {
+      const states = await Promise.all(pending.map((id) => q.getJobState(id)));
+      pending = pending.filter((_, i) => !['completed', 'failed', 'unknown'].includes(String(states[i])));
+      if (pending.length === 0) return;
+      if (Date.now() >= deadline) {
+        throw new MemosError('MEMOS_TIMEOUT', `flush timed out after ${opts.timeoutMs} ms with ${pending.length} unfinished jobs`, {
+          isRetryable: true,
+        });
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  };
+
+  return {
+    backend: BACKEND,
+
+    async setup(): Promise<void> {
+      if (closed) throw new ClosedError('BullMQ job queue', 'closed');
+      settingUp ??= (async () => {
+        bull = await loadBullmq();
+        const q = new bull.Queue(name, { connection, prefix });
+        q.on('error', () => undefined); // connection errors surface as rejected calls
+        try {
+          const client = await q.waitUntilReady();
+          client.defineCommand(INCR_COMMAND, { numberOfKeys: 1, lua: "return redis.call('INCR', KEYS[1])" });
+        } catch (error) {
+          await q.close().catch(() => undefined);
+          settingUp = undefined;
+          redisFailure('setup', error);
+        }
+        queue = q;
+      })();
+      await settingUp;
+    },
+
+    start(handlers: Record<string, JobHandler>): void {
+      const { bull: b } = ready();
+      if (worker) return;
+      const w: BullWorker = new b.Worker<unknown, unknown>(name, processor({ ...handlers }), { connection, prefix, concurrency, autorun: true });
+      w.on('error', () => undefined);
+      worker = w;
+    },
+
+    async enqueue(input: JobInput): Promise<Job> {
+      const { queue: q } = ready();
+      const checked = jobInputSchema.safeParse(input);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        throw new ValidationError(`job.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid');
+      }
+      let payload: Record<string, unknown>;
+      try {
+        payload = JSON.parse(JSON.stringify(input.payload)) as Record<string, unknown>;
+      } catch (error) {
+        throw new ValidationError('job.payload', 'must be JSON-serialisable', { cause: error });
+      }
+      try {
+        const client = await q.client;
+        if (input.dedupeKey !== undefined) {
+          const previous = await client.get(dedupeKeyOf(input.dedupeKey));
+          if (previous) {
+            const state = await q.getJobState(previous);
+            if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
+              // remove() refuses a job a worker has just locked: then it runs, and the new one runs after it.
+              await q.remove(previous).catch(() => 0);
+            }
+          }
+        }
+        const unfinished = await unfinishedCount(q);
+        if (unfinished >= maxQueued) throw new QueueFullError(maxQueued, unfinished);
+        const data: StoredJobData = { payload };
+        if (input.sessionId !== undefined) data.sessionId = input.sessionId;
+        if (input.userId !== undefined) data.userId = input.userId;
+        if (input.dedupeKey !== undefined) data.dedupeKey = input.dedupeKey;
+        const bj = await q.add(input.kind, data, {
+          attempts: input.maxAttempts ?? defaultAttempts,
+          backoff: { type: 'exponential', delay: backoffMs },
+          removeOnComplete: { count: keepFinished },
+          removeOnFail: { count: keepFinished },
+          stackTraceLimit: 0,
+        });
+        if (input.dedupeKey !== undefined) await client.set(dedupeKeyOf(input.dedupeKey), String(bj.id));
+        return toJob(bj, 'queued', 0);
+      } catch (error) {
+        return redisFailure('enqueue', error);
+      }
+    },
+
+    flush,
+
+    async stats(): Promise<JobQueueStats> {
+      const { queue: q } = ready();
+      try {
+        const counts = await q.getJobCounts(...UNFINISHED);
+        const client = await q.client;
+        const [done, failed, retried] = await Promise.all([counterKey('done'), counterKey('failed'), counterKey('retried')].map((k) => client.get(k)));
+        return {
+          queued: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0) + (counts.paused ?? 0) + (counts['waiting-children'] ?? 0),
+          running: counts.active ?? 0,
+          done: Number(done ?? 0),
+          failed: Number(failed ?? 0),
+          retried: Number(retried ?? 0),
+        };
+      } catch (error) {
+        return redisFailure('stats', error);
+      }
+    },
+
+    async close(opts: { drain?: boolean } = {}): Promise<void> {
+      closing ??= (async () => {
+        if (settingUp) await settingUp.catch(() => undefined);
+        try {
+          if (opts.drain && worker && queue) await flush();
+        } finally {
+          closed = true;
+          await worker?.close();
+          await queue?.close();
+          worker = undefined;
+          queue = undefined;
+        }
+      })();
+      await closing;
+    },
+  };
+}
+
+/** The port's view of a BullMQ job. */
+function toJob(bj: BullJob, state: JobState, attempts: number): Job {
+  const data = bj.data as StoredJobData;
+  const iso = (ms: number | undefined): string => new Date(ms ?? Date.now()).toISOString();
+  const job: Job = {
+    id: String(bj.id),
+    kind: bj.name,
+    payload: data.payload,
+    maxAttempts: bj.opts.attempts ?? 1,
+    state,
+    attempts,
+    runAt: iso(bj.timestamp + (bj.delay ?? 0)),
+    createdAt: iso(bj.timestamp),
+    updatedAt: iso(bj.finishedOn ?? bj.processedOn ?? bj.timestamp),
+  };
+  if (data.sessionId !== undefined) job.sessionId = data.sessionId;
+  if (data.userId !== undefined) job.userId = data.userId;
+  if (data.dedupeKey !== undefined) job.dedupeKey = data.dedupeKey;
+  if (bj.failedReason) job.lastError = bj.failedReason;
+  return job;
+}
+
+/** ioredis connection options from a redis:// or rediss:// URL. */
+function connectionFromUrl(url: string): { host: string; port: number; username?: string; password?: string; db?: number; tls?: object } {
+  const u = new URL(url);
+  const out: { host: string; port: number; username?: string; password?: string; db?: number; tls?: object } = {
+    host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+  };
+  if (u.username) out.username = decodeURIComponent(u.username);
+  if (u.password) out.password = decodeURIComponent(u.password);
+  const db = u.pathname.replace(/^\//, '');
+  if (db) {
+    const n = Number(db);
+    if (!Number.isInteger(n) || n < 0) throw new ValidationError('options.url', `database "${db}" is not a number`);
+    out.db = n;
+  }
+  if (u.protocol === 'rediss:') out.tls = {};
+  return out;
+}

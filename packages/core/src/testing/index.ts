@@ -35,4 +35,10 @@ export {
   type Fixtures,
   type VariedItemsOptions,
 } from './fixtures.ts';
+export {
+  describeJobQueueConformance,
+  type JobQueueConformanceBackend,
+  type JobQueueConformanceOptions,
+  type JobQueueConformanceTuning,
+} from './job-queue-conformance.ts';
 export { flakyVectorStore, type FlakyVectorStore } from './flaky-vector-store.ts';

@@ -3,3 +3,4 @@ export { SqliteConnection, type SqliteConnectionOptions, type SqliteLogger } fro
 export { SqliteGraphStore, type SqliteGraphStoreOptions } from './sqlite-graph-store.ts';
 export { SqliteVectorStore, type SqliteVectorStoreOptions } from './sqlite-vector-store.ts';
 export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, type SqliteMigration } from './sqlite-schema.ts';
+export { createSqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.ts';

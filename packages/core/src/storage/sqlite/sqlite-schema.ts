@@ -162,6 +162,35 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       create index dumps_cube on dumps (cube_id);
     `,
   },
+  {
+    version: 4,
+    description: 'scheduler: the store-persisted job queue (unfinished and failed jobs; done jobs only as counters)',
+    // `jobs.seq` orders claims (oldest first); `owner`/`lease_until` belong to the worker running it.
+    sql: `
+      create table jobs (
+        seq integer primary key,
+        id text not null unique,
+        kind text not null,
+        payload text not null,
+        session_id text,
+        user_id text,
+        dedupe_key text,
+        max_attempts integer not null,
+        state text not null,
+        attempts integer not null,
+        run_at text not null,
+        created_at text not null,
+        updated_at text not null,
+        last_error text,
+        owner text,
+        lease_until text
+      );
+      create index jobs_due on jobs (state, run_at, seq);
+      create index jobs_session on jobs (session_id, state) where session_id is not null;
+      create index jobs_dedupe on jobs (dedupe_key, state) where dedupe_key is not null;
+      create table job_counters (name text primary key, value integer not null) without rowid;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

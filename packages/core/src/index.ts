@@ -11,7 +11,7 @@ export { DEFAULT_LIMITS, type MemosLimits } from './mos/limits.ts';
 export { AS_OF_STATUSES } from './mos/resolve-filter.ts';
 
 export {
-  MemosError, ValidationError, InputTooLargeError, NotFoundError, ConflictError, AccessDeniedError, EmbedderMismatchError,
+  MemosError, ValidationError, InputTooLargeError, NotFoundError, ConflictError, AccessDeniedError, EmbedderMismatchError, ActivationMismatchError,
   DumpFormatError, StorageError, DependencyMissingError, DependencyFailedError, ModelCallError, EmbedderError, ClosedError, type MemosErrorOptions,
   type ConflictReason, type ConflictErrorOptions,
 } from './errors/index.ts';

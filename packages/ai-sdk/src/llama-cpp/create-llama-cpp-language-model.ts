@@ -5,9 +5,14 @@ import type {
   LanguageModelV4StreamResult, LanguageModelV4Usage, SharedV4Warning,
 } from '@ai-sdk/provider';
 import { ClosedError, DependencyFailedError, ModelCallError, ValidationError } from '@memos-js/core';
-import type { LlamaCompletion, LlamaCompletionGenerationOptions, LlamaCompletionResponse, LlamaGrammar } from 'node-llama-cpp';
+import type { LlamaCompletion, LlamaCompletionGenerationOptions, LlamaCompletionResponse, LlamaGrammar, Token } from 'node-llama-cpp';
+import { createActivationCache, type ActivationCache, type ActivationEvent, type ActivationStats } from './activation-cache.ts';
+import { createActivationStore, type ActivationEntry, type ActivationStore } from './activation-store.ts';
 import { loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
+import { modelFingerprint, sha256File, type ModelFingerprint } from './model-fingerprint.ts';
 import { DEFAULT_PROMPT_LABELS, promptToText, type PromptLabels } from './prompt-to-text.ts';
+import type { StablePrefix } from './stable-prefix.ts';
+import { stablePrefixOf } from './stable-prefix.ts';
 
 /** Options of {@link createLlamaCppLanguageModel}. */
 export interface LlamaCppLanguageModelOptions {
@@ -29,6 +34,35 @@ export interface LlamaCppLanguageModelOptions {
   threads?: number;
   /** Role labels of the plain-text prompt (default `User` / `Assistant` / `Tool`). */
   labels?: PromptLabels;
+  /** LoRA adapters applied to the context, in order (`scale` default 1); part of the activation cache key. */
+  lora?: { adapters: { filePath: string; scale?: number }[] };
+  /**
+   * Activation memory: the KV state of each call's stable prefix (its leading system messages, see
+   * `stablePrefixOf`) is saved once in `dir` and restored on later calls that start with the same
+   * prefix, so only the new tokens are evaluated. Keyed by the model fingerprint (model file sha256,
+   * context size, adapters and scales, prompt format) and the prefix tokens' sha256; an on-disk LRU
+   * capped at `maxBytes`. Off when unset.
+   */
+  activationCache?: {
+    /** Folder of the state files and their headers. */
+    dir: string;
+    /** Size cap of all state files, in bytes (least recently used evicted beyond it). */
+    maxBytes: number;
+    /** sha256 of the model file when known (skips hashing the file at load). */
+    modelSha256?: string;
+  };
+  /** Observer of the activation cache (`cache-hit`, `cache-miss`, `cache-build`, `cache-evict`); its errors are ignored. */
+  onEvent?: (event: ActivationEvent) => void;
+}
+
+/** A prefix to warm: the stable system texts, as the calls will send them, and their provenance. */
+export interface ActivationWarmInput {
+  /** The leading system messages' texts, in order. */
+  system: string[];
+  /** Memory items composed into them. */
+  memoryIds?: string[];
+  /** Cubes of those memories. */
+  cubeIds?: string[];
 }
 
 /** A V4 language model running locally on node-llama-cpp. */
@@ -37,11 +71,27 @@ export type LlamaCppLanguageModel = LanguageModelV4 & {
   setup(): Promise<void>;
   /** Frees the model, context and native resources; later calls throw `ClosedError`. */
   close(): Promise<void>;
+  /** Counters of the activation cache (all 0 without `activationCache`). */
+  activationStats(): ActivationStats;
+  /** The activation cache's on-disk store (`undefined` without `activationCache`), e.g. for `createActivationForgetHook`. */
+  readonly activationStore: ActivationStore | undefined;
+  /** The model fingerprint of the activation cache key (loads the model; `undefined` without `activationCache`). */
+  fingerprint(): Promise<ModelFingerprint | undefined>;
+  /**
+   * Builds (or finds) the saved state of a stable prefix so later calls restore it; for a background
+   * job when the working memory changes. Runs in turn with the model's calls. Needs `activationCache`.
+   */
+  warm(prefix: ActivationWarmInput): Promise<{ entry: ActivationEntry; built: boolean }>;
 };
 
 interface Loaded {
   completion: LlamaCompletion;
   tokenCount(text: string): number;
+  tokenize(text: string): Token[];
+  /** The beginning token the completion prepends to every input, if any. */
+  beginningToken: Token | null;
+  activation?: ActivationCache;
+  fingerprint?: ModelFingerprint;
   meter(): { usedInputTokens: number; usedOutputTokens: number };
   /** A grammar for the JSON response format, and a warning when the schema could not be enforced. */
   jsonGrammar(schema: unknown): Promise<{ grammar: LlamaGrammar; warning?: SharedV4Warning }>;
@@ -77,13 +127,21 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
   positiveInteger('maxTokens', options.maxTokens);
   const labels = options.labels ?? DEFAULT_PROMPT_LABELS;
   const modelId = options.modelId ?? basename(options.modelPath).replace(/\.gguf$/i, '');
+  const sha = options.activationCache?.modelSha256;
+  if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) throw new ValidationError(`${FEATURE}.activationCache.modelSha256`, 'must be a lowercase sha256 hex digest');
+  const store = options.activationCache ? createActivationStore(options.activationCache) : undefined;
+  const idleStats: ActivationStats = { hits: 0, sequenceHits: 0, fileHits: 0, misses: 0, mismatches: 0, builds: 0, evictions: 0 };
   let loading: Promise<Loaded> | undefined;
   let closed = false;
+  let activation: ActivationCache | undefined;
   let queue: Promise<unknown> = Promise.resolve();
 
   function load(): Promise<Loaded> {
     if (closed) return Promise.reject(new ClosedError(`llama-cpp model ${modelId}`, 'closed'));
-    loading ??= loadModel(options).catch((error: unknown) => {
+    loading ??= loadModel(options, labels, store).then((loaded) => {
+      activation = loaded.activation;
+      return loaded;
+    }).catch((error: unknown) => {
       loading = undefined;
       throw error;
     });
@@ -96,8 +154,19 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
       signal?.throwIfAborted();
       const loaded = await load();
       const text = promptToText(call.prompt, labels);
-      const promptTokens = loaded.tokenCount(text);
       const before = loaded.meter();
+      let promptTokens = loaded.tokenCount(text);
+      let input: string | Token[] = text;
+      let cacheWrite: number | undefined;
+      const prefix = loaded.activation ? stablePrefixOf(call) : undefined;
+      if (loaded.activation && prefix && text.startsWith(prefix.text)) {
+        // The prompt is evaluated as the prefix's own tokens + the rest's, so that the prefix's tokens
+        // (and its saved state) are the same whatever follows it.
+        const prepared = await loaded.activation.prepare(prefix);
+        input = [...prepared.body, ...loaded.tokenize(text.slice(prefix.text.length))];
+        promptTokens = input.length + (loaded.beginningToken === null ? 0 : 1);
+        cacheWrite = prepared.written;
+      }
       let leading = true;
       const seed = call.seed ?? options.seed;
       const generation: LlamaCompletionGenerationOptions = {
@@ -129,7 +198,7 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
       hooks.onStart(warnings);
       let response: LlamaCompletionResponse;
       try {
-        response = await loaded.completion.generateCompletionWithMeta(text, generation);
+        response = await loaded.completion.generateCompletionWithMeta(input, generation);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         throw new ModelCallError(modelId, `llama-cpp generation with ${modelId} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -140,7 +209,7 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
       return {
         finishReason: finishReasonOf(response.metadata.stopReason),
         usage: {
-          inputTokens: { total: promptTokens, noCache: evaluated, cacheRead: promptTokens - evaluated, cacheWrite: undefined },
+          inputTokens: { total: promptTokens, noCache: evaluated, cacheRead: promptTokens - evaluated, cacheWrite },
           outputTokens: { total: outputTokens, text: outputTokens, reasoning: undefined },
         },
       };
@@ -213,6 +282,30 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
       await load();
     },
 
+    activationStats() {
+      return { ...(activation?.stats ?? idleStats) };
+    },
+
+    activationStore: store,
+
+    async fingerprint() {
+      return (await load()).fingerprint;
+    },
+
+    warm(input) {
+      if (!store) return Promise.reject(new ValidationError(`${FEATURE}.activationCache`, 'warm() needs the activationCache option'));
+      if (!Array.isArray(input?.system) || !input.system.every((text) => typeof text === 'string')) return Promise.reject(new ValidationError(`${FEATURE}.warm.system`, 'must be an array of strings'));
+      const parts = input.system.map((text) => text.trim()).filter((text) => text.length > 0);
+      if (parts.length === 0) return Promise.reject(new ValidationError(`${FEATURE}.warm.system`, 'must hold a non-empty system text'));
+      const prefix: StablePrefix = { text: `${parts.join('\n\n')}\n\n`, memoryIds: [...(input.memoryIds ?? [])], cubeIds: [...(input.cubeIds ?? [])] };
+      const task = queue.then(async () => {
+        const loaded = await load();
+        return loaded.activation!.warm(prefix);
+      });
+      queue = task.catch(() => undefined);
+      return task;
+    },
+
     async close() {
       if (closed) return;
       closed = true;
@@ -225,13 +318,17 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
   return model;
 }
 
-async function loadModel(options: LlamaCppLanguageModelOptions): Promise<Loaded> {
-  try {
-    await access(options.modelPath);
-  } catch (error) {
-    throw new ValidationError(`${FEATURE}.modelPath`, `cannot read ${JSON.stringify(options.modelPath)}`, { cause: error });
+async function loadModel(options: LlamaCppLanguageModelOptions, labels: PromptLabels, store: ActivationStore | undefined): Promise<Loaded> {
+  const adapters = (options.lora?.adapters ?? []).map((adapter) => ({ filePath: adapter.filePath, scale: adapter.scale ?? 1 }));
+  for (const path of [options.modelPath, ...adapters.map((adapter) => adapter.filePath)]) {
+    try {
+      await access(path);
+    } catch (error) {
+      const field = path === options.modelPath ? 'modelPath' : 'lora.adapters';
+      throw new ValidationError(`${FEATURE}.${field}`, `cannot read ${JSON.stringify(path)}`, { cause: error });
+    }
   }
-  const { getLlama, LlamaCompletion, LlamaLogLevel } = await loadNodeLlamaCpp(FEATURE);
+  const { getLlama, LlamaCompletion, LlamaLogLevel, LlamaVocabularyType } = await loadNodeLlamaCpp(FEATURE);
   let llama: Awaited<ReturnType<typeof getLlama>>;
   try {
     llama = await getLlama({ gpu: options.gpu ?? 'auto', build: 'never', logLevel: LlamaLogLevel.error });
@@ -245,11 +342,32 @@ async function loadModel(options: LlamaCppLanguageModelOptions): Promise<Loaded>
       contextSize: options.contextSize ?? Math.min(model.trainContextSize, 4096),
       sequences: 1,
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(adapters.length > 0 ? { lora: { adapters } } : {}),
     });
     const sequence = context.getSequence();
     const completion = new LlamaCompletion({ contextSequence: sequence });
+    // As LlamaCompletion decides it (node-llama-cpp's resolveBeginningTokenToPrepend, not exported).
+    const vocabulary = model.vocabularyType;
+    const beginningToken = vocabulary === LlamaVocabularyType.rwkv || vocabulary === LlamaVocabularyType.ugm
+      ? null
+      : vocabulary === LlamaVocabularyType.wpm || model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+    let fingerprint: ModelFingerprint | undefined;
+    let activation: ActivationCache | undefined;
+    if (store) {
+      fingerprint = modelFingerprint({
+        modelSha256: options.activationCache?.modelSha256 ?? await sha256File(options.modelPath),
+        contextSize: context.contextSize,
+        adapters: await Promise.all(adapters.map(async (adapter) => ({ sha256: await sha256File(adapter.filePath), scale: adapter.scale }))),
+        promptFormat: `memos-plain-text/1 ${JSON.stringify(labels)}`,
+      });
+      activation = createActivationCache({ store, fingerprint, sequence, beginningToken, tokenize: (text) => model.tokenize(text), onEvent: options.onEvent });
+    }
     return {
       completion,
+      beginningToken,
+      tokenize: (text) => model.tokenize(text),
+      ...(activation ? { activation } : {}),
+      ...(fingerprint ? { fingerprint } : {}),
       tokenCount: (text) => model.tokenize(text).length,
       meter: () => sequence.tokenMeter.getState(),
       async jsonGrammar(schema) {

@@ -5,6 +5,7 @@ export { NotFoundError } from './not-found-error.ts';
 export { ConflictError, type ConflictErrorOptions, type ConflictReason } from './conflict-error.ts';
 export { AccessDeniedError } from './access-denied-error.ts';
 export { EmbedderMismatchError } from './embedder-mismatch-error.ts';
+export { ActivationMismatchError } from './activation-mismatch-error.ts';
 export { DumpFormatError } from './dump-format-error.ts';
 export { StorageError } from './storage-error.ts';
 export { DependencyMissingError } from './dependency-missing-error.ts';

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ClosedError } from '../../errors/closed-error.ts';
 import { DependencyMissingError } from '../../errors/dependency-missing-error.ts';
@@ -18,7 +20,7 @@ afterEach(async () => {
 
 /** One "app instance": a queue on the shared Redis (a fresh queue name per test unless given). */
 async function open(options: Partial<BullMqJobQueueOptions> = {}): Promise<JobQueue> {
-  const q = createBullMqJobQueue({ url: redisUrl, name: `t-${randomUUID()}`, backoffMs: 10, pollMs: 10, ...options });
+  const q = createBullMqJobQueue({ url: redisUrl, name: `t-${randomUUID()}`, backoffMs: 10, jitter: 0, pollMs: 10, ...options });
   opened.push(q);
   await q.setup();
   return q;
@@ -30,7 +32,7 @@ describe('createBullMqJobQueue (real Redis)', () => {
     await q.setup(); // idempotent
     const seen: Job[] = [];
     const job = await q.enqueue({ kind: 'extract', payload: { text: 'hi', n: 1 }, sessionId: 's1', userId: 'u1' });
-    expect(job).toMatchObject({ kind: 'extract', state: 'queued', attempts: 0, sessionId: 's1', userId: 'u1', maxAttempts: 3 });
+    expect(job).toMatchObject({ kind: 'extract', state: 'queued', attempts: 0, sessionId: 's1', userId: 'u1', maxAttempts: 5 });
     expect(typeof job.id).toBe('string');
     expect(await q.stats()).toMatchObject({ queued: 1, running: 0, done: 0 });
     q.start({
@@ -192,6 +194,42 @@ describe('createBullMqJobQueue (real Redis)', () => {
     later.start({ write: async (j) => void seen.push(Number(j.payload.n)) });
     await later.flush({ sessionId: 's', timeoutMs: 10_000 });
     expect(seen.sort()).toEqual([1, 2]);
+  });
+
+  it('a job whose instance was killed mid-run is re-queued after its lease and runs once more on another instance', async () => {
+    const name = `crash-${randomUUID()}`;
+    const moduleUrl = pathToFileURL(new URL('./create-bullmq-job-queue.ts', import.meta.url).pathname).href;
+    // A separate "app instance" process: enqueues one job, starts it, reports, and hangs in the handler.
+    const script = `
+      const { createBullMqJobQueue } = await import(${JSON.stringify(moduleUrl)});
+      const q = createBullMqJobQueue({ url: ${JSON.stringify(redisUrl)}, name: ${JSON.stringify(name)}, leaseMs: 500 });
+      await q.setup();
+      q.start({ job: async (j) => { process.stdout.write('started ' + j.attempts + '\\n'); await new Promise(() => {}); } });
+      await q.enqueue({ kind: 'job', payload: { n: 7 } });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('started 1')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`worker process exited (${code}) before starting the job`)));
+        setTimeout(() => reject(new Error('worker process did not start the job in 15 s')), 15_000).unref();
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+
+    const survivor = await open({ name, leaseMs: 500 });
+    expect(await survivor.stats()).toMatchObject({ running: 1, queued: 0 }); // still locked by the dead process
+    const ran: Job[] = [];
+    survivor.start({ job: async (j) => void ran.push(j) });
+    await survivor.flush({ timeoutMs: 15_000 });
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toMatchObject({ payload: { n: 7 }, attempts: 2 });
+    expect(await survivor.stats()).toMatchObject({ queued: 0, running: 0, done: 1, failed: 0 });
   });
 
   it('close({ drain: true }) runs the queued jobs first', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ClosedError } from '../../errors/closed-error.ts';
 import { MemosError } from '../../errors/memos-error.ts';
@@ -19,7 +20,7 @@ export interface BullMqJobQueueOptions {
   name?: string;
   /** Redis key prefix (default `memos`). */
   prefix?: string;
-  /** Jobs this instance runs at the same time (default 2). */
+  /** Jobs this instance runs at the same time (default 4). */
   concurrency?: number;
   /**
    * Most unfinished (queued, delayed for a retry, or running) jobs the queue holds, across all instances;
@@ -27,10 +28,24 @@ export interface BullMqJobQueueOptions {
    * the same moment may overshoot it by their number of concurrent `enqueue` calls.
    */
   maxQueued?: number;
-  /** Default of `JobInput.maxAttempts`, the first attempt included (default 3). */
+  /** Default of `JobInput.maxAttempts`, the first attempt included (default 5). */
   maxAttempts?: number;
-  /** First retry delay; attempt n waits `backoffMs * 2^(n-1)` (BullMQ exponential backoff, default 500). */
+  /**
+   * Backoff before the 2nd attempt in ms, doubling each attempt up to `maxBackoffMs`, less a random share of
+   * up to `jitter` (the store-persisted queue's formula, as a BullMQ custom backoff). Defaults 500, 60 000, 0.2.
+   */
   backoffMs?: number;
+  maxBackoffMs?: number;
+  jitter?: number;
+  /**
+   * BullMQ's lock of a running job, renewed every `leaseMs / 2` by its instance (default 30 000). When the
+   * instance dies, the lock lapses and a stalled-job check (every `leaseMs` on each instance) re-queues it.
+   */
+  leaseMs?: number;
+  /** `close({ drain: false })` waits this long for running handlers, then closes anyway and their jobs are re-queued after `leaseMs` (default 10 000). */
+  closeTimeoutMs?: number;
+  /** Random source of the jitter (tests). */
+  random?: () => number;
   /** Finished jobs kept in Redis for inspection (default 1000 done, 1000 failed); stats count all of them. */
   keepFinished?: number;
   /** How often `flush` polls the states of the jobs it waits for (default 25 ms). */
@@ -53,6 +68,11 @@ const optionsSchema = z.object({
   maxQueued: z.number().int().min(1).optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   backoffMs: z.number().int().min(0).max(3_600_000).optional(),
+  maxBackoffMs: z.number().int().min(0).optional(),
+  jitter: z.number().min(0).max(1).optional(),
+  leaseMs: z.number().int().min(100).optional(),
+  closeTimeoutMs: z.number().int().min(0).optional(),
+  random: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
   keepFinished: z.number().int().min(0).optional(),
   pollMs: z.number().int().min(1).max(10_000).optional(),
 });
@@ -79,8 +99,9 @@ const INCR_COMMAND = 'memosIncr';
  * up again by BullMQ's stalled-job check after its lock expires, ~30 s).
  *
  * Mapping of the port: `enqueue` resolves once Redis holds the job; retries are BullMQ attempts with
- * exponential backoff; `concurrency` is the Worker's; a `dedupeKey` whose earlier job is still waiting removes
- * that job and queues the new one (a running or finished one is left alone); `flush` snapshots the unfinished
+ * exponential backoff; `concurrency` is the Worker's; a `dedupeKey` whose earlier job is still waiting replaces
+ * that job under the same id (a running or finished one is left alone, and the new job gets its own id; two
+ * instances enqueueing the same key at the same moment may both queue it); `flush` snapshots the unfinished
  * jobs in Redis (of every instance, filtered by `sessionId`) and waits until each is done or failed; `stats`
  * are Redis-wide (gauges from BullMQ's job counts, done/failed/retried as Redis counters).
  *
@@ -94,10 +115,15 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
   }
   const name = options.name ?? 'memos-jobs';
   const prefix = options.prefix ?? 'memos';
-  const concurrency = options.concurrency ?? 2;
+  const concurrency = options.concurrency ?? 4;
   const maxQueued = options.maxQueued ?? 10_000;
-  const defaultAttempts = options.maxAttempts ?? 3;
+  const defaultAttempts = options.maxAttempts ?? 5;
   const backoffMs = options.backoffMs ?? 500;
+  const maxBackoffMs = options.maxBackoffMs ?? 60_000;
+  const jitter = options.jitter ?? 0.2;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+  const random = options.random ?? Math.random;
   const keepFinished = options.keepFinished ?? 1000;
   const pollMs = options.pollMs ?? 25;
   const connection = connectionFromUrl(options.url);
@@ -110,6 +136,8 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
   let settingUp: Promise<void> | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
+  /** Handlers running in this instance. */
+  const running = new Set<Promise<unknown>>();
 
   const ready = (): { bull: BullmqModule; queue: BullQueue } => {
     if (closed) throw new ClosedError('BullMQ job queue', 'closed');
@@ -133,13 +161,17 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
       await incr('failed');
       throw new (ready().bull.UnrecoverableError)(`no handler for job kind "${bj.name}"`);
     }
+    const run = handler(toJob(bj, 'running', bj.attemptsStarted || bj.attemptsMade + 1));
+    running.add(run);
     try {
-      await handler(toJob(bj, 'running', bj.attemptsMade + 1));
+      await run;
     } catch (error) {
       const final = bj.attemptsMade + 1 >= (bj.opts.attempts ?? 1);
       await incr(final ? 'failed' : 'retried');
       // Only the message travels to Redis (no stack, no payload).
       throw new Error(error instanceof Error ? error.message : String(error));
+    } finally {
+      running.delete(run);
     }
     await incr('done');
     return undefined;
@@ -200,7 +232,18 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
     start(handlers: Record<string, JobHandler>): void {
       const { bull: b } = ready();
       if (worker) return;
-      const w: BullWorker = new b.Worker<unknown, unknown>(name, processor({ ...handlers }), { connection, prefix, concurrency, autorun: true });
+      const w: BullWorker = new b.Worker<unknown, unknown>(name, processor({ ...handlers }), {
+        connection,
+        prefix,
+        concurrency,
+        autorun: true,
+        lockDuration: leaseMs,
+        stalledInterval: leaseMs,
+        settings: {
+          backoffStrategy: (attemptsMade: number) =>
+            Math.max(0, Math.round(Math.min(maxBackoffMs, backoffMs * 2 ** Math.max(0, attemptsMade - 1)) * (1 - jitter * random()))),
+        },
+      });
       w.on('error', () => undefined);
       worker = w;
     },
@@ -220,30 +263,34 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
       }
       try {
         const client = await q.client;
+        let jobId: string = randomUUID();
+        let replaced = false;
         if (input.dedupeKey !== undefined) {
           const previous = await client.get(dedupeKeyOf(input.dedupeKey));
-          if (previous) {
-            const state = await q.getJobState(previous);
-            if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
-              // remove() refuses a job a worker has just locked: then it runs, and the new one runs after it.
-              await q.remove(previous).catch(() => 0);
-            }
+          const state = previous ? await q.getJobState(previous) : 'unknown';
+          if (previous && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
+            // remove() refuses a job a worker has just locked: then that one runs, and the new one after it.
+            replaced = (await q.remove(previous).catch(() => 0)) === 1;
+            if (replaced) jobId = previous;
           }
         }
-        const unfinished = await unfinishedCount(q);
-        if (unfinished >= maxQueued) throw new QueueFullError(maxQueued, unfinished);
+        if (!replaced) {
+          const unfinished = await unfinishedCount(q);
+          if (unfinished >= maxQueued) throw new QueueFullError(maxQueued, unfinished);
+        }
         const data: StoredJobData = { payload };
         if (input.sessionId !== undefined) data.sessionId = input.sessionId;
         if (input.userId !== undefined) data.userId = input.userId;
         if (input.dedupeKey !== undefined) data.dedupeKey = input.dedupeKey;
         const bj = await q.add(input.kind, data, {
+          jobId,
           attempts: input.maxAttempts ?? defaultAttempts,
-          backoff: { type: 'exponential', delay: backoffMs },
+          backoff: { type: 'custom' },
           removeOnComplete: { count: keepFinished },
           removeOnFail: { count: keepFinished },
           stackTraceLimit: 0,
         });
-        if (input.dedupeKey !== undefined) await client.set(dedupeKeyOf(input.dedupeKey), String(bj.id));
+        if (input.dedupeKey !== undefined && !replaced) await client.set(dedupeKeyOf(input.dedupeKey), String(bj.id));
         return toJob(bj, 'queued', 0);
       } catch (error) {
         return redisFailure('enqueue', error);
@@ -277,7 +324,18 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
           if (opts.drain && worker && queue) await flush();
         } finally {
           closed = true;
-          await worker?.close();
+          let force = false;
+          if (worker) {
+            await worker.pause(true); // takes no more jobs
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const timedOut = await Promise.race([
+              Promise.allSettled([...running]).then(() => false),
+              new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), closeTimeoutMs))),
+            ]);
+            if (timer !== undefined) clearTimeout(timer);
+            force = timedOut && running.size > 0;
+          }
+          await worker?.close(force);
           await queue?.close();
           worker = undefined;
           queue = undefined;

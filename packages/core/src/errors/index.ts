@@ -13,3 +13,4 @@ export { ClosedError } from './closed-error.ts';
 export { ModelCallError } from './model-call-error.ts';
 export { EmbedderError } from './embedder-error.ts';
 export { DependencyFailedError } from './dependency-failed-error.ts';
+export { QueueFullError } from './queue-full-error.ts';

@@ -3,16 +3,11 @@
  * memory message the middleware injected (the first memory), or acknowledges when there is none.
  */
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamResult } from '@ai-sdk/provider';
-import { MEMORY_HEADER } from '@memos-js/ai-sdk';
+import { readMemoryBlocks } from '@memos-js/ai-sdk';
 
-/** Memory texts of the injected memory message (`- [provenance] text` lines), best first. */
+/** Memory texts of the injected memory blocks (working memory, then retrieved, best first). */
 function injectedMemories(call: LanguageModelV4CallOptions): string[] {
-  const message = call.prompt.find((m) => m.role === 'system' && m.content.startsWith(MEMORY_HEADER));
-  if (message?.role !== 'system') return [];
-  return message.content.split('\n').flatMap((line) => {
-    const match = /^- \[[^\]]*\] (.*)$/.exec(line);
-    return match?.[1] ? [match[1]] : [];
-  });
+  return readMemoryBlocks(call.prompt).flatMap((block) => block.notes.map((note) => note.text));
 }
 
 function reply(call: LanguageModelV4CallOptions): string {

@@ -3,12 +3,14 @@
  * memory tools, adapters from AI SDK models to the core's ports, and a node-llama-cpp model.
  */
 export { memosMiddleware, type MemosMiddleware } from './middleware/memos-middleware.ts';
-export type { MemosMiddlewareOptions, MemosInjectedEvent, MemosWrittenEvent, MemosErrorEvent } from './middleware/memos-middleware-options.ts';
+export type { MemosMiddlewareOptions, MemosInjectedEvent, MemosWrittenEvent, MemosErrorEvent, MemosPlacement, WorkingMemoryView, WorkingMemoryRequest, AfterTurnEvent } from './middleware/memos-middleware-options.ts';
 export { resolveFromProviderOptions, resolveCallContext, type MemosCallContext, type MemosIdentityResolver, type CallContextOptions } from './middleware/memos-call-context.ts';
 export { getSessionMemories, type SessionMemory, type SessionMemoriesRequest } from './middleware/get-session-memories.ts';
-export { formatMemories, formatMemoryLine, MEMORY_HEADER } from './middleware/format-memories.ts';
+export { formatMemories, memoryNote, readMemoryBlocks, MEMORY_HEADER, type MemoryBlockInfo, type ReadMemoryBlock } from './middleware/format-memories.ts';
+export { relevantMemories, isAssistantMemory, weightedScore, DEFAULT_MIN_SCORE, DEFAULT_ASSISTANT_WEIGHT, type RelevantMemoriesOptions } from './middleware/relevant-memories.ts';
+export { prefixHash, promptCacheKey } from './middleware/provider-cache-options.ts';
 export { selectWithinBudget, approximateTokens, type SelectWithinBudgetOptions } from './middleware/select-within-budget.ts';
-export { injectMemoryMessage } from './middleware/inject-memory-message.ts';
+export { injectMemoryMessage, injectMemoryBlocks, type InjectMemoryBlocksOptions, type RetrievedPlacement, type WorkingMemoryPlacement } from './middleware/inject-memory-message.ts';
 export { latestUserText } from './middleware/latest-user-text.ts';
 
 export {

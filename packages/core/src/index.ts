@@ -12,7 +12,7 @@ export { AS_OF_STATUSES } from './mos/resolve-filter.ts';
 
 export {
   MemosError, ValidationError, InputTooLargeError, NotFoundError, ConflictError, AccessDeniedError, EmbedderMismatchError, ActivationMismatchError,
-  DumpFormatError, StorageError, DependencyMissingError, DependencyFailedError, ModelCallError, EmbedderError, ClosedError, type MemosErrorOptions,
+  DumpFormatError, StorageError, DependencyMissingError, DependencyFailedError, ModelCallError, EmbedderError, ClosedError, QueueFullError, type MemosErrorOptions,
   type ConflictReason, type ConflictErrorOptions,
 } from './errors/index.ts';
 
@@ -25,6 +25,7 @@ export type {
 export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';
 
 export { tokenize, type TokenizeOptions } from './text/tokenize.ts';
+export { quoteNoteText, RECALLED_NOTES_PREAMBLE, RECALLED_NOTES_TAG, renderRecalledNotes, type RecalledNote, type RenderRecalledNotesOptions } from './text/recalled-notes.ts';
 export { hybridSearch, DEFAULT_HYBRID_CONFIG, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig, type HybridSearchRequest, type HybridSearchResult } from './retrieval/hybrid-search.ts';
 export { reciprocalRankFusion, type RankedList, type FusedEntry } from './retrieval/reciprocal-rank-fusion.ts';
 export { bm25Idf, DEFAULT_BM25, type Bm25Params } from './retrieval/bm25.ts';

@@ -1,6 +1,45 @@
 import type { Logger, MemOS, MemoryItem } from '@memos-js/core';
 import type { MemosCallContext, MemosIdentityResolver } from './memos-call-context.ts';
 import type { SessionMemoriesRequest, SessionMemory } from './get-session-memories.ts';
+import type { MemoryBlockInfo } from './format-memories.ts';
+import type { RetrievedPlacement, WorkingMemoryPlacement } from './inject-memory-message.ts';
+
+/** A session's working memory as the middleware reads it (structurally a core `WorkingMemorySnapshot`). */
+export interface WorkingMemoryView {
+  /** Increments whenever the set or its order changes. */
+  version: number;
+  /** In the block's order (pinned first, as the scheduler orders them). */
+  entries: ReadonlyArray<{ item: MemoryItem; score?: number; pinned?: boolean }>;
+}
+
+/** What the middleware asks for when it reads a session's working memory. */
+export interface WorkingMemoryRequest {
+  mos: MemOS;
+  userId: string;
+  sessionId: string;
+  cubeIds?: string[];
+}
+
+/** What the middleware reports after each answered turn (the scheduler updates working memory from it). */
+export interface AfterTurnEvent {
+  userId: string;
+  sessionId: string;
+  cubeIds?: string[];
+  query: string;
+  answer: string;
+}
+
+/** Where the two memory blocks go (see the README's "Injection that keeps caches warm"). */
+export interface MemosPlacement {
+  /** `after-system` (default): the working memory as one system message right after the leading system messages; `none`: not injected. */
+  workingMemory?: WorkingMemoryPlacement;
+  /**
+   * `before-last-user` (default): the turn's retrieved memories as a user message right before the
+   * latest user message, so the prefix before it stays byte-identical; `after-system`: a system
+   * message after the working memory (the layout before issue 10); `none`: not retrieved.
+   */
+  retrieved?: RetrievedPlacement;
+}
 
 /** Options of {@link memosMiddleware}. */
 export interface MemosMiddlewareOptions {
@@ -33,15 +72,45 @@ export interface MemosMiddlewareOptions {
   /** Token counter used for the budget (default: `ceil(characters / 4)`). */
   countTokens?: (text: string) => number;
   /**
-   * What to inject: `system-message` (default) adds one system message after the prompt's leading
-   * system messages; `none` injects nothing and skips retrieval (write-only memory).
+   * `none` injects nothing and skips retrieval and working memory (write-only memory); `system-message`
+   * (default) injects as `placement` says.
    */
   inject?: 'system-message' | 'none';
+  /** Where the working-memory and retrieved blocks go (default `{ workingMemory: 'after-system', retrieved: 'before-last-user' }`). */
+  placement?: MemosPlacement;
   /**
-   * Renders the chosen memories as the injected message text (default {@link formatMemories}).
-   * Must be deterministic (no clock, no random ids) so equal memories give an equal prefix.
+   * Lowest score a retrieved memory needs to be injected, after `assistantWeight` (default
+   * {@link DEFAULT_MIN_SCORE}, 0.5, measured on the lexical embedder). Memories without a score count as 1.
    */
-  format?: (memories: readonly SessionMemory[]) => string;
+  minScore?: number;
+  /**
+   * Weight (0..1) of retrieved memories whose every source is the assistant (default 0: the
+   * assistant's own replies, such as "Noted, I'll remember that", are never injected).
+   */
+  assistantWeight?: number;
+  /** Approximate token budget of the working-memory block (default 1000); entries past it are left out, last first. */
+  workingMemoryTokenBudget?: number;
+  /**
+   * Reads the session's working memory (calls without a `sessionId` have none). Default: the MOS
+   * scheduler's `workingMemory({ userId, sessionId })` when the runtime has one; `false`: no working memory.
+   */
+  workingMemory?: false | ((request: WorkingMemoryRequest) => Promise<WorkingMemoryView | undefined>);
+  /**
+   * Called in the background after each answered turn of a session (after its write). Default: the
+   * MOS scheduler's `afterTurn` when the runtime has one; `false`: not called. Errors go to `onError`.
+   */
+  afterTurn?: false | ((event: AfterTurnEvent) => Promise<void>);
+  /**
+   * Set provider prompt-cache options (default true): `providerOptions.openai.promptCacheKey` per
+   * user and cubes (a caller's value is kept) and, for Anthropic models, cache control on the
+   * working-memory message.
+   */
+  providerCache?: boolean;
+  /**
+   * Renders memories as a block's text (default {@link formatMemories}). Must be deterministic (no
+   * clock, no random ids) so equal memories give an equal prefix, and should quote the memories as data.
+   */
+  format?: (memories: readonly SessionMemory[], block: MemoryBlockInfo) => string;
   /**
    * Gets a turn's memories (default {@link getSessionMemories}: hybrid search on the latest user
    * message within the cubes). Errors it throws fail the model call; wrap it to degrade instead.
@@ -67,10 +136,12 @@ export interface MemosMiddlewareOptions {
 /** Payload of `onInjected`. */
 export interface MemosInjectedEvent {
   context: MemosCallContext;
-  /** Memories injected, in the order they appear (after the token budget). */
+  /** Retrieved memories injected, in the order they appear (after the floor and the token budget). */
   memories: SessionMemory[];
-  /** The injected system message text (`''` when nothing was injected). */
+  /** The injected retrieved block text (`''` when nothing was injected). */
   text: string;
+  /** Working-memory entries injected as the stable block, and its text (`''`: none). */
+  workingMemory: { version?: number; memories: SessionMemory[]; text: string };
 }
 
 /** Payload of `onWritten`. */
@@ -89,6 +160,6 @@ export interface MemosWrittenEvent {
 /** Second argument of `onError`. */
 export interface MemosErrorEvent {
   /** What failed: the turn write or the `onWritten` callback. */
-  phase: 'write' | 'onWritten';
+  phase: 'write' | 'onWritten' | 'afterTurn';
   context: MemosCallContext;
 }

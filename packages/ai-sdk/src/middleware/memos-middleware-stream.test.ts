@@ -55,12 +55,14 @@ describe('memosMiddleware with streamText', () => {
     const chunks: string[] = [];
     for await (const chunk of result.textStream) chunks.push(chunk);
     expect(chunks).toEqual(['Your beagle ', 'is called ', 'Biscuit.']);
-    expect(await result.providerMetadata).toEqual({ mock: { requestId: 'r1' }, memos: { injected: [biscuit] } });
-    expect(model.doStreamCalls[0]?.prompt).toEqual([
-      { role: 'system', content: 'Be brief.' },
-      { role: 'system', content: `${MEMORY_HEADER}\n- [2024-03-03] Priya: I adopted a beagle called Biscuit.` },
-      { role: 'user', content: [{ type: 'text', text: 'What is my beagle called?' }] },
-    ]);
+    expect(await result.providerMetadata).toMatchObject({ mock: { requestId: 'r1' }, memos: { injected: [biscuit], retrieved: [biscuit] } });
+    const prompt = model.doStreamCalls[0]?.prompt ?? [];
+    expect(prompt.map((m) => m.role)).toEqual(['system', 'user', 'user']);
+    expect(prompt[0]).toEqual({ role: 'system', content: 'Be brief.' });
+    const block = prompt[1]?.role === 'user' && prompt[1].content[0]?.type === 'text' ? prompt[1].content[0].text : '';
+    expect(block.startsWith(MEMORY_HEADER)).toBe(true);
+    expect(block).toContain('- [2024-03-03] "Priya: I adopted a beagle called Biscuit."');
+    expect(prompt[2]).toEqual({ role: 'user', content: [{ type: 'text', text: 'What is my beagle called?' }] });
     await middleware.flush();
     expect((await chatItems()).map((item) => item.text)).toEqual(['Priya: What is my beagle called?', 'Tom: Your beagle is called Biscuit.']);
     expect(written[0]?.assistantText).toBe('Your beagle is called Biscuit.');

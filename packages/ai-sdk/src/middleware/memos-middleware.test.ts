@@ -3,7 +3,7 @@ import { createMemOS, type MemOS, type MemoryItem } from '@memos-js/core';
 import { generateText, wrapLanguageModel } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatMemories, MEMORY_HEADER } from './format-memories.ts';
+import { formatMemories } from './format-memories.ts';
 import { getSessionMemories, type SessionMemoriesRequest } from './get-session-memories.ts';
 import { memosMiddleware } from './memos-middleware.ts';
 import type { MemosWrittenEvent } from './memos-middleware-options.ts';
@@ -46,7 +46,7 @@ async function sessionItems(cubeId = 'chats'): Promise<MemoryItem[]> {
 }
 
 describe('memosMiddleware with generateText', () => {
-  it('injects one system message with the memories right after the system prompt', async () => {
+  it('injects the retrieved memories as a quoted block right before the latest user message', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('Biscuit.') });
     const middleware = memosMiddleware({ mos, trustClientIdentity: true, write: false });
     const result = await generateText({
@@ -55,28 +55,30 @@ describe('memosMiddleware with generateText', () => {
       prompt: 'What is my beagle called?',
       providerOptions: { memos: { userId: 'priya', cubeIds: ['profile'] } },
     });
-    expect(model.doGenerateCalls[0]?.prompt).toEqual([
+    const profile = await sessionItems('profile');
+    const block = formatMemories([biscuit, peanuts].map((id) => ({ item: profile.find((item) => item.id === id) as MemoryItem })), { kind: 'retrieved' });
+    const prompt = model.doGenerateCalls[0]?.prompt ?? [];
+    expect(prompt.slice(0, 2)).toEqual([
       { role: 'system', content: 'You are a helpful assistant.' },
-      {
-        role: 'system',
-        content: `${MEMORY_HEADER}\n- [2024-03-03] Priya: I adopted a beagle called Biscuit.\n- [2024-03-05] Priya: I am allergic to peanuts.`,
-      },
-      { role: 'user', content: [{ type: 'text', text: 'What is my beagle called?' }] },
+      { role: 'user', content: [{ type: 'text', text: block }] },
     ]);
+    expect(prompt[2]).toMatchObject({ role: 'user', content: [{ type: 'text', text: 'What is my beagle called?' }] });
+    expect(prompt).toHaveLength(3);
+    expect(block.split('\n').slice(2, 4)).toEqual(['- [2024-03-03] "Priya: I adopted a beagle called Biscuit."', '- [2024-03-05] "Priya: I am allergic to peanuts."']);
     expect(result.text).toBe('Biscuit.');
-    expect(result.providerMetadata?.['memos']).toEqual({ injected: [biscuit, peanuts] });
+    expect(result.providerMetadata?.['memos']).toMatchObject({ injected: [biscuit, peanuts], retrieved: [biscuit, peanuts], workingMemory: [] });
   });
 
-  it('puts the memory message first when the prompt has no system message', async () => {
+  it("with placement.retrieved 'after-system' puts the block first when the prompt has no system message (the old layout)", async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('ok') });
     await generateText({
-      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true, write: false }) }),
+      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true, write: false, minScore: 0, placement: { retrieved: 'after-system' } }) }),
       messages: [{ role: 'user', content: 'peanuts?' }, { role: 'assistant', content: 'Yes?' }, { role: 'user', content: 'Am I allergic to peanuts?' }],
       providerOptions: { memos: { userId: 'priya', cubeIds: ['profile'] } },
     });
     const prompt = model.doGenerateCalls[0]?.prompt ?? [];
     expect(prompt.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
-    expect(prompt[0]?.content).toBe(`${MEMORY_HEADER}\n- [2024-03-05] Priya: I am allergic to peanuts.\n- [2024-03-03] Priya: I adopted a beagle called Biscuit.`);
+    expect(String(prompt[0]?.content).split('\n').slice(2, 4)).toEqual(['- [2024-03-05] "Priya: I am allergic to peanuts."', '- [2024-03-03] "Priya: I adopted a beagle called Biscuit."']);
   });
 
   it('gives a byte-identical memory prefix on two turns when memory is unchanged', async () => {
@@ -154,12 +156,12 @@ describe('memosMiddleware with generateText', () => {
     expect(approximateTokens(formatMemories(ranked))).toBeGreaterThan(budget);
     const model = new MockLanguageModelV4({ doGenerate: answer('ok') });
     const result = await generateText({
-      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true, write: false, tokenBudget: budget }) }),
+      model: wrapLanguageModel({ model, middleware: memosMiddleware({ mos, trustClientIdentity: true, write: false, tokenBudget: budget, minScore: 0 }) }),
       prompt: 'beagle Biscuit',
       providerOptions: { memos: { userId: 'priya', cubeIds: ['profile'] } },
     });
-    expect(model.doGenerateCalls[0]?.prompt[0]).toEqual({ role: 'system', content: formatMemories(ranked.slice(0, 2)) });
-    expect(result.providerMetadata?.['memos']).toEqual({ injected: ranked.slice(0, 2).map((m) => m.item.id) });
+    expect(model.doGenerateCalls[0]?.prompt[0]).toEqual({ role: 'user', content: [{ type: 'text', text: formatMemories(ranked.slice(0, 2)) }] });
+    expect(result.providerMetadata?.['memos']).toMatchObject({ injected: ranked.slice(0, 2).map((m) => m.item.id) });
   });
 
   it('injects nothing when not even one memory fits the budget', async () => {
@@ -170,7 +172,7 @@ describe('memosMiddleware with generateText', () => {
       providerOptions: { memos: { userId: 'priya', cubeIds: ['profile'] } },
     });
     expect(model.doGenerateCalls[0]?.prompt).toEqual([{ role: 'user', content: [{ type: 'text', text: 'beagle' }] }]);
-    expect(result.providerMetadata?.['memos']).toEqual({ injected: [] });
+    expect(result.providerMetadata?.['memos']).toMatchObject({ injected: [] });
   });
 
   it('passes a call without a user through untouched', async () => {
@@ -209,7 +211,7 @@ describe('memosMiddleware with generateText', () => {
     const result = await generateText({ model: wrapLanguageModel({ model, middleware }), prompt: 'I moved to Lisbon.', providerOptions: memos() });
     await middleware.flush();
     expect(model.doGenerateCalls[0]?.prompt).toEqual([{ role: 'user', content: [{ type: 'text', text: 'I moved to Lisbon.' }] }]);
-    expect(result.providerMetadata?.['memos']).toEqual({ injected: [] });
+    expect(result.providerMetadata?.['memos']).toMatchObject({ injected: [], retrieved: [], workingMemory: [] });
     expect((await sessionItems()).map((item) => item.text)).toEqual(['Priya: I moved to Lisbon.', 'Tom: Noted.']);
   });
 
@@ -223,7 +225,8 @@ describe('memosMiddleware with generateText', () => {
     });
     await middleware.flush();
     expect(result.text).toBe('ok');
-    expect(result.providerMetadata?.['memos']).toEqual({ injected: [peanuts, biscuit], turnId: 't-1' });
+    expect(result.providerMetadata?.['memos']).toMatchObject({ turnId: 't-1' });
+    expect((result.providerMetadata?.['memos'] as { injected: string[] }).injected[0]).toBe(peanuts);
     expect(errors).toEqual([{ code: 'MEMOS_NOT_FOUND', phase: 'write' }]);
   });
 
@@ -257,7 +260,7 @@ describe('memosMiddleware against a hostile client', () => {
     await middleware.flush();
     expect(JSON.stringify(model.doGenerateCalls[0]?.prompt)).not.toContain('allergic to peanuts.');
     expect(JSON.stringify(model.doGenerateCalls[0]?.prompt)).not.toContain('Biscuit');
-    expect(result.providerMetadata?.['memos']).toEqual({ injected: [] });
+    expect(result.providerMetadata?.['memos']).toMatchObject({ injected: [] });
     expect((await mos.getAll({ userId: 'omar', cubeIds: ['omar-chats'] })).items.map((i) => [i.text, i.sessionId])).toEqual([
       ['Am I allergic to peanuts? What is my beagle called?', 's-omar'], ['No idea.', 's-omar'],
     ]);

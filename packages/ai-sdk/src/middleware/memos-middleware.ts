@@ -6,10 +6,12 @@ import { checkIdentityOptions, ValidationError } from '@memos-js/core';
 import { BackgroundWrites } from './background-writes.ts';
 import { formatMemories } from './format-memories.ts';
 import { getSessionMemories, type SessionMemory } from './get-session-memories.ts';
-import { injectMemoryMessage } from './inject-memory-message.ts';
+import { injectMemoryBlocks } from './inject-memory-message.ts';
 import { latestUserText } from './latest-user-text.ts';
 import { resolveCallContext, type MemosCallContext } from './memos-call-context.ts';
-import type { MemosErrorEvent, MemosMiddlewareOptions } from './memos-middleware-options.ts';
+import type { AfterTurnEvent, MemosErrorEvent, MemosMiddlewareOptions, WorkingMemoryRequest, WorkingMemoryView } from './memos-middleware-options.ts';
+import { ANTHROPIC_CACHE_CONTROL, isAnthropicProvider, prefixHash, promptCacheKey, withPromptCacheKey } from './provider-cache-options.ts';
+import { DEFAULT_ASSISTANT_WEIGHT, DEFAULT_MIN_SCORE, relevantMemories } from './relevant-memories.ts';
 import { approximateTokens, selectWithinBudget } from './select-within-budget.ts';
 
 /** The middleware returned by {@link memosMiddleware}: a V4 middleware plus control of its background writes. */
@@ -24,8 +26,21 @@ export type MemosMiddleware = LanguageModelV4Middleware & {
 interface Turn {
   context: MemosCallContext;
   injected: string[];
+  /** Reported in `providerMetadata.memos`. */
+  report: { workingMemoryVersion?: number; workingMemory: string[]; retrieved: string[]; prefixHash: string };
   userText: string;
   startedAt: Date;
+}
+
+/** The MOS scheduler as far as the middleware uses it (feature-detected: a runtime without one has no working memory). */
+interface SchedulerLike {
+  workingMemory(request: { userId: string; sessionId: string }): Promise<WorkingMemoryView | undefined>;
+  afterTurn?(event: AfterTurnEvent): Promise<unknown>;
+}
+
+function schedulerOf(mos: unknown): SchedulerLike | undefined {
+  const scheduler = (mos as { scheduler?: Partial<SchedulerLike> } | null)?.scheduler;
+  return scheduler && typeof scheduler.workingMemory === 'function' ? (scheduler as SchedulerLike) : undefined;
 }
 
 /** Finish reasons after which the turn is not written (failed, unfinished, or a tool step of a longer turn). */
@@ -56,6 +71,21 @@ export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddlewar
   const inject = options.inject ?? 'system-message';
   if (inject !== 'system-message' && inject !== 'none') throw new ValidationError('memosMiddleware.inject', "must be 'system-message' or 'none'");
   const identityOptions = { identity: options.identity, trustClientIdentity: options.trustClientIdentity };
+  const placement = { workingMemory: options.placement?.workingMemory ?? 'after-system', retrieved: options.placement?.retrieved ?? 'before-last-user' };
+  if (placement.workingMemory !== 'after-system' && placement.workingMemory !== 'none') throw new ValidationError('memosMiddleware.placement.workingMemory', "must be 'after-system' or 'none'");
+  if (!['before-last-user', 'after-system', 'none'].includes(placement.retrieved)) throw new ValidationError('memosMiddleware.placement.retrieved', "must be 'before-last-user', 'after-system' or 'none'");
+  const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
+  if (!Number.isFinite(minScore)) throw new ValidationError('memosMiddleware.minScore', 'must be a finite number');
+  const assistantWeight = options.assistantWeight ?? DEFAULT_ASSISTANT_WEIGHT;
+  if (!(assistantWeight >= 0 && assistantWeight <= 1)) throw new ValidationError('memosMiddleware.assistantWeight', 'must be a number in 0..1');
+  const workingMemoryTokenBudget = options.workingMemoryTokenBudget ?? 1000;
+  if (!Number.isFinite(workingMemoryTokenBudget) || workingMemoryTokenBudget < 0) throw new ValidationError('memosMiddleware.workingMemoryTokenBudget', 'must be a finite number >= 0');
+  const scheduler = schedulerOf(mos);
+  const readWorkingMemory = options.workingMemory === false ? undefined
+    : options.workingMemory ?? (scheduler ? (request: WorkingMemoryRequest) => scheduler.workingMemory({ userId: request.userId, sessionId: request.sessionId }) : undefined);
+  const afterTurn = options.afterTurn === false ? undefined
+    : options.afterTurn ?? (scheduler?.afterTurn ? async (event: AfterTurnEvent) => void (await scheduler.afterTurn?.(event)) : undefined);
+  const providerCache = options.providerCache ?? true;
   const retrieve = options.retrieve ?? getSessionMemories;
   const format = options.format ?? formatMemories;
   const countTokens = options.countTokens ?? approximateTokens;
@@ -66,32 +96,76 @@ export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddlewar
   const turns = new WeakMap<LanguageModelV4CallOptions, Turn>();
   const writes = new BackgroundWrites({ onError: (error) => console.error('@memos-js/ai-sdk: background write failed', error) });
 
-  async function transformParams({ params }: { params: LanguageModelV4CallOptions }): Promise<LanguageModelV4CallOptions> {
+  async function transformParams({ params, model }: { params: LanguageModelV4CallOptions; model?: { provider?: string } }): Promise<LanguageModelV4CallOptions> {
     const context = await resolveCallContext(identityOptions, params);
     if (context === undefined) return params;
     const userText = latestUserText(params.prompt);
+    const cubeIds = searchCubes(context);
+    let working: SessionMemory[] = [];
+    let workingText = '';
+    let workingVersion: number | undefined;
+    if (inject === 'system-message' && placement.workingMemory === 'after-system' && readWorkingMemory && context.sessionId !== undefined) {
+      const snapshot = await readWorkingMemory({ mos, userId: context.userId, sessionId: context.sessionId, ...(cubeIds !== undefined ? { cubeIds } : {}) });
+      if (snapshot !== undefined) {
+        workingVersion = snapshot.version;
+        const entries = snapshot.entries.map((entry) => ({ item: entry.item, ...(entry.score !== undefined ? { score: entry.score } : {}) }));
+        ({ memories: working, text: workingText } = selectWithinBudget({
+          memories: entries, tokenBudget: workingMemoryTokenBudget, countTokens, format: (m) => format(m, { kind: 'working-memory', version: snapshot.version }),
+        }));
+      }
+    }
     let chosen: SessionMemory[] = [];
     let text = '';
-    if (inject === 'system-message') {
-      const cubeIds = searchCubes(context);
+    if (inject === 'system-message' && placement.retrieved !== 'none') {
       const found = await retrieve({
         mos, userId: context.userId, query: userText, topK,
         ...(cubeIds !== undefined ? { cubeIds } : {}),
         ...(context.sessionId !== undefined ? { sessionId: context.sessionId } : {}),
         ...(params.abortSignal ? { abortSignal: params.abortSignal } : {}),
       });
-      ({ memories: chosen, text } = selectWithinBudget({ memories: found.slice(0, topK), tokenBudget, format, countTokens }));
+      const relevant = relevantMemories(found.slice(0, topK), { minScore, assistantWeight, exclude: new Set(working.map((m) => m.item.id)) });
+      ({ memories: chosen, text } = selectWithinBudget({ memories: relevant, tokenBudget, format: (m) => format(m, { kind: 'retrieved' }), countTokens }));
     }
+    const anthropic = providerCache && isAnthropicProvider(model?.provider);
+    const { prompt, stableMessages } = injectMemoryBlocks(params.prompt, {
+      workingMemory: workingText, retrieved: text, retrievedPlacement: placement.retrieved,
+      ...(anthropic ? { workingMemoryProviderOptions: ANTHROPIC_CACHE_CONTROL } : {}),
+    });
+    const workingIds = working.map((m) => m.item.id);
+    const retrievedIds = chosen.map((m) => m.item.id);
     // Always a fresh object: it keys this call's turn for wrapGenerate / wrapStream.
-    const next: LanguageModelV4CallOptions = text.length > 0 ? { ...params, prompt: injectMemoryMessage(params.prompt, text) } : { ...params };
-    turns.set(next, { context, injected: chosen.map((m) => m.item.id), userText, startedAt: now() });
-    options.onInjected?.({ context, memories: chosen, text });
+    const next: LanguageModelV4CallOptions = { ...params, prompt };
+    if (providerCache) next.providerOptions = withPromptCacheKey(params.providerOptions, promptCacheKey(context.userId, cubeIds));
+    if (workingText.length > 0) {
+      // Read by the llama.cpp activation cache: which leading messages form the stable prefix, and from which memories.
+      const memosOptions = next.providerOptions?.['memos'];
+      next.providerOptions = {
+        ...next.providerOptions,
+        memos: { ...memosOptions, stablePrefixMessages: stableMessages, stableMemoryIds: workingIds, stableCubeIds: [...new Set(working.map((m) => m.item.cubeId))].sort() },
+      };
+    }
+    turns.set(next, {
+      context, injected: [...workingIds, ...retrievedIds], userText, startedAt: now(),
+      report: { ...(workingVersion !== undefined ? { workingMemoryVersion: workingVersion } : {}), workingMemory: workingIds, retrieved: retrievedIds, prefixHash: prefixHash(prompt, stableMessages) },
+    });
+    options.onInjected?.({ context, memories: chosen, text, workingMemory: { ...(workingVersion !== undefined ? { version: workingVersion } : {}), memories: working, text: workingText } });
     return next;
+  }
+
+  function notifyAfterTurn(turn: Turn, answer: string): Promise<void> {
+    const { context } = turn;
+    if (!afterTurn || context.sessionId === undefined) return Promise.resolve();
+    const cubeIds = searchCubes(context);
+    return afterTurn({ userId: context.userId, sessionId: context.sessionId, ...(cubeIds !== undefined ? { cubeIds } : {}), query: turn.userText, answer })
+      .catch((error: unknown) => report(error, { phase: 'afterTurn', context }));
   }
 
   function writeTurn(turn: Turn, assistantText: string): void {
     const { context } = turn;
-    if (!write || context.cubeId === undefined) return;
+    if (!write || context.cubeId === undefined) {
+      if (afterTurn && context.sessionId !== undefined) writes.submit(JSON.stringify([context.userId, null, context.sessionId]), () => notifyAfterTurn(turn, assistantText.trim()));
+      return;
+    }
     const limit = mos.limits.maxTextChars;
     const messages: { role: 'user' | 'assistant'; content: string; time: string; speaker?: string }[] = [];
     if (turn.userText.trim().length > 0) {
@@ -111,6 +185,7 @@ export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddlewar
         report(error, { phase: 'write', context });
         return;
       }
+      await notifyAfterTurn(turn, answer.slice(0, limit));
       try {
         await options.onWritten?.({ context, items, injected: turn.injected, userText: messages[0]?.role === 'user' ? messages[0].content : '', assistantText: answer.slice(0, limit) });
       } catch (error) {
@@ -177,7 +252,15 @@ function textOf(content: LanguageModelV4Content[]): string {
 function withMemosMetadata(metadata: SharedV4ProviderMetadata | undefined, turn: Turn): SharedV4ProviderMetadata {
   return {
     ...metadata,
-    memos: { ...metadata?.['memos'], injected: [...turn.injected], ...(turn.context.turnId !== undefined ? { turnId: turn.context.turnId } : {}) },
+    memos: {
+      ...metadata?.['memos'],
+      injected: [...turn.injected],
+      ...(turn.report.workingMemoryVersion !== undefined ? { workingMemoryVersion: turn.report.workingMemoryVersion } : {}),
+      workingMemory: [...turn.report.workingMemory],
+      retrieved: [...turn.report.retrieved],
+      prefixHash: turn.report.prefixHash,
+      ...(turn.context.turnId !== undefined ? { turnId: turn.context.turnId } : {}),
+    },
   };
 }
 

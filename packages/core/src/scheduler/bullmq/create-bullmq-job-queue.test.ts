@@ -139,7 +139,7 @@ describe('createBullMqJobQueue (real Redis)', () => {
     await q.enqueue({ kind: 'turn', payload: {}, sessionId: 'A' });
     await q.flush({ sessionId: 'A', timeoutMs: 10_000 });
     expect(done).toEqual(['A']);
-    await expect(q.flush({ sessionId: 'B', timeoutMs: 100 })).rejects.toMatchObject({ code: 'MEMOS_TIMEOUT' });
+    await expect(q.flush({ sessionId: 'B', timeoutMs: 100 })).rejects.toMatchObject({ code: 'MEMOS_VALIDATION', field: 'flush.timeoutMs' });
     releaseB();
     await q.flush({ sessionId: 'B', timeoutMs: 10_000 });
     expect(done).toEqual(['A', 'B']);

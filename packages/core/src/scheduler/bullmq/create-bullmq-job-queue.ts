@@ -168,8 +168,8 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
     } catch (error) {
       const final = bj.attemptsMade + 1 >= (bj.opts.attempts ?? 1);
       await incr(final ? 'failed' : 'retried');
-      // Only the message travels to Redis (no stack, no payload).
-      throw new Error(error instanceof Error ? error.message : String(error));
+      // BullMQ keeps only the message (stackTraceLimit 0: no stack; the payload is never part of it).
+      throw error instanceof Error ? error : new StorageError(BACKEND, 'job', String(error));
     } finally {
       running.delete(run);
     }
@@ -199,9 +199,8 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
       pending = pending.filter((_, i) => !['completed', 'failed', 'unknown'].includes(String(states[i])));
       if (pending.length === 0) return;
       if (Date.now() >= deadline) {
-        throw new MemosError('MEMOS_TIMEOUT', `flush timed out after ${opts.timeoutMs} ms with ${pending.length} unfinished jobs`, {
-          isRetryable: true,
-        });
+        // As the store-persisted queue does.
+        throw new ValidationError('flush.timeoutMs', `${pending.length} jobs still unfinished after ${opts.timeoutMs} ms`);
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }

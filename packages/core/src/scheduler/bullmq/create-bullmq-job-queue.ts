@@ -91,6 +91,7 @@ const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'wa
 const BACKEND = 'bullmq';
 /** A Lua INCR (BullMQ's client interface has no plain INCR). */
 const INCR_COMMAND = 'memosIncr';
+const FLUSH_BATCH = 200;
 
 /**
  * A {@link JobQueue} over BullMQ and Redis, for deployments with several app instances: every instance that
@@ -195,9 +196,18 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
       return redisFailure('flush', error);
     }
     while (pending.length > 0) {
-      const states = await Promise.all(pending.map((id) => q.getJobState(id)));
-      pending = pending.filter((_, i) => !['completed', 'failed', 'unknown'].includes(String(states[i])));
+      // Oldest first, at most FLUSH_BATCH states per round: a long queue costs no more Redis calls per poll.
+      const batch = pending.slice(0, FLUSH_BATCH);
+      let states: string[];
+      try {
+        states = await Promise.all(batch.map((id) => q.getJobState(id)));
+      } catch (error) {
+        return redisFailure('flush', error);
+      }
+      const finished = new Set(batch.filter((_, i) => ['completed', 'failed', 'unknown'].includes(String(states[i]))));
+      pending = pending.filter((id) => !finished.has(id));
       if (pending.length === 0) return;
+      if (finished.size === batch.length) continue;
       if (Date.now() >= deadline) {
         // As the store-persisted queue does.
         throw new ValidationError('flush.timeoutMs', `${pending.length} jobs still unfinished after ${opts.timeoutMs} ms`);

@@ -7,7 +7,7 @@
 import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
-import { MEMORY_HEADER } from '@memos-js/ai-sdk';
+import { readMemoryBlocks } from '@memos-js/ai-sdk';
 
 /** Options of {@link createScriptedModel}. */
 export interface ScriptedModelOptions {
@@ -15,22 +15,15 @@ export interface ScriptedModelOptions {
   wordDelayMs?: number;
 }
 
-/** One `- [date · who] text` line of the injected memory message. */
+/** One note of an injected memory block. */
 interface InjectedLine {
   who: string | undefined;
   text: string;
 }
 
-/** Lines of the injected memory message (see `formatMemories` in @memos-js/ai-sdk), best first. */
+/** Notes of the injected memory blocks (see `formatMemories` in @memos-js/ai-sdk): working memory, then retrieved (best first). */
 function injectedMemories(call: LanguageModelV4CallOptions): InjectedLine[] {
-  const message = call.prompt.find((m) => m.role === 'system' && m.content.startsWith(MEMORY_HEADER));
-  if (message?.role !== 'system') return [];
-  return message.content.split('\n').flatMap((line) => {
-    const match = /^- \[([^\]]*)\] (.*)$/.exec(line);
-    if (!match?.[2]) return [];
-    const who = match[1]?.split(' · ')[1];
-    return [{ who, text: match[2] }];
-  });
+  return readMemoryBlocks(call.prompt).flatMap((block) => block.notes.map((note) => ({ who: note.provenance?.split(' · ')[1], text: note.text })));
 }
 
 /** The reply: built from the best memory the user said (not the assistant's own earlier replies). */

@@ -108,7 +108,7 @@ export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddlewar
       const snapshot = await readWorkingMemory({ mos, userId: context.userId, sessionId: context.sessionId, ...(cubeIds !== undefined ? { cubeIds } : {}) });
       if (snapshot !== undefined) {
         workingVersion = snapshot.version;
-        const entries = snapshot.entries.map((entry) => ({ item: entry.item, ...(entry.score !== undefined ? { score: entry.score } : {}) }));
+        const entries = snapshot.entries.flatMap((entry) => (entry.item ? [{ item: entry.item, ...(entry.score !== undefined ? { score: entry.score } : {}) }] : []));
         ({ memories: working, text: workingText } = selectWithinBudget({
           memories: entries, tokenBudget: workingMemoryTokenBudget, countTokens, format: (m) => format(m, { kind: 'working-memory', version: snapshot.version }),
         }));

@@ -84,7 +84,8 @@ describe('memosMiddleware with generateText', () => {
   it('gives a byte-identical memory prefix on two turns when memory is unchanged', async () => {
     const model = new MockLanguageModelV4({ doGenerate: answer('Biscuit.') });
     // Turns are written to `chats` while memories come from `profile`: the searched memory does not change.
-    const middleware = memosMiddleware({ mos, trustClientIdentity: true });
+    // (Working memory, which a scheduler updates after each turn, is covered in memos-middleware-cache.test.ts.)
+    const middleware = memosMiddleware({ mos, trustClientIdentity: true, workingMemory: false });
     const wrapped = wrapLanguageModel({ model, middleware });
     const providerOptions = { memos: { userId: 'priya', cubeId: 'chats', cubeIds: ['profile'], sessionId: 's1' } };
     await generateText({ model: wrapped, instructions: 'Be brief.', prompt: 'What is my beagle called?', providerOptions });

@@ -1,12 +1,13 @@
 /**
  * Reliability benchmark (`npm run bench:reliability`): the reliability suite of test/reliability/
  * at full size on each backend — the tenant-isolation property (>= 10,000 operations per backend),
+ * the same property through every LangChain / LangGraph / AI SDK adapter (--adapter-ops),
  * fuzzing of every entry point and hostile dumps, concurrency (50 sessions, two runtimes, two
  * processes on one SQLite file) and crashes (a writer SIGKILLed mid-batch, SQLite). Prints one
  * table and writes JSON to bench/results/. Exits with code 1 when a must-be-zero figure is not 0.
  *
  * Flags: --backend sqlite,neo4j-chroma (comma-separated), --ops 10000 (isolation operations per
- * backend), --fuzz 1000 (fuzz cases per backend), --dump-rounds 5, --crashes 8, --seed 9, --out FILE.
+ * backend), --adapter-ops 2000 (adapter-isolation operations per backend), --fuzz 1000 (fuzz cases per backend), --dump-rounds 5, --crashes 8, --seed 9, --out FILE.
  * Servers: MEMOS_NEO4J_URL / MEMOS_CHROMA_URL, or started by the project's scripts.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,6 +19,8 @@ import { concurrentProcesses, concurrentRuntimes, concurrentSessions, type Concu
 import { crashRun } from '../test/reliability/support/crash-run.ts';
 import { emptyFuzzStats, fuzzCases, runFuzzCases, seedFuzzStore } from '../test/reliability/support/fuzz-run.ts';
 import { runHostileDumps } from '../test/reliability/support/hostile-dump-cases.ts';
+import { adapterIsolationSequences } from '../test/reliability/support/adapter-isolation-ops.ts';
+import { runAdapterIsolationSequences } from '../test/reliability/support/adapter-isolation-run.ts';
 import { isolationSequences } from '../test/reliability/support/isolation-ops.ts';
 import { runIsolationSequences, summarizeViolations, type IsolationStats } from '../test/reliability/support/isolation-run.ts';
 import { IsolationWorld } from '../test/reliability/support/isolation-world.ts';
@@ -34,6 +37,12 @@ export interface ReliabilityRow {
   leaks: number;
   /** Every isolation violation: leaks, existence oracles, unauthorized writes, integrity (must be 0). */
   isolationViolations: number;
+  /** Operations of the isolation property issued through the adapters (LangChain, LangGraph, AI SDK). */
+  adapterOperations: number;
+  /** Adapter results, tool outputs, injected prompts or errors that revealed what the actor may not read (must be 0). */
+  adapterLeaks: number;
+  /** Every adapter-isolation violation: leaks, existence oracles, writes outside writable cubes, untyped errors (must be 0). */
+  adapterViolations: number;
   fuzzCases: number;
   fuzzRejected: number;
   /** Untyped errors, hangs, prototype pollution, changes after a rejection, victim data changed (must be 0). */
@@ -61,6 +70,7 @@ export interface ReliabilityRow {
 
 interface Sizes {
   ops: number;
+  adapterOps: number;
   fuzz: number;
   dumpRounds: number;
   crashes: number;
@@ -81,6 +91,27 @@ async function isolation(backend: ReliabilityBackend, urls: ServerUrls, sizes: S
       total.rejected += stats.rejected;
       total.violations.push(...stats.violations);
       process.stderr.write(`  ${backend} isolation: ${total.operations} operations, ${total.violations.length} violations\n`);
+    }
+  } finally {
+    await store.drop();
+  }
+  return total;
+}
+
+async function adapterIsolation(backend: ReliabilityBackend, urls: ServerUrls, sizes: Sizes): Promise<IsolationStats> {
+  const store = openReliabilityStore({ backend, urls, label: 'bench_adiso' });
+  const world = new IsolationWorld();
+  const total: IsolationStats = { sequences: 0, operations: 0, rejected: 0, byOp: {}, violations: [] };
+  try {
+    const mos = await store.open({ newId: world.newId, vectorRetry: false });
+    for (let chunk = 0; total.operations < sizes.adapterOps; chunk++) {
+      const sequences = adapterIsolationSequences({ seed: sizes.seed + chunk, runs: 5, opsPerRun: 30, users: 3 });
+      const stats = await runAdapterIsolationSequences({ mos, world, sequences, users: 3 });
+      total.sequences += stats.sequences;
+      total.operations += stats.operations;
+      total.rejected += stats.rejected;
+      total.violations.push(...stats.violations);
+      process.stderr.write(`  ${backend} adapter isolation: ${total.operations} operations, ${total.violations.length} violations\n`);
     }
   } finally {
     await store.drop();
@@ -144,6 +175,7 @@ async function crashes(sizes: Sizes) {
 export async function runReliability(backend: ReliabilityBackend, urls: ServerUrls, sizes: Sizes): Promise<ReliabilityRow> {
   const t0 = performance.now();
   const iso = await isolation(backend, urls, sizes);
+  const adapters = await adapterIsolation(backend, urls, sizes);
   const fz = sizes.fuzz > 0 ? await fuzz(backend, urls, sizes) : emptyFuzzStats();
   const conc = await concurrency(backend, urls);
   const crash = backend === 'sqlite' && sizes.crashes > 0 ? await crashes(sizes) : { runs: 0, acknowledged: 0, lost: [], partial: [] };
@@ -154,6 +186,9 @@ export async function runReliability(backend: ReliabilityBackend, urls: ServerUr
     isolationSequences: iso.sequences,
     leaks: iso.violations.filter((v) => v.kind === 'leak').length,
     isolationViolations: iso.violations.length,
+    adapterOperations: adapters.operations,
+    adapterLeaks: adapters.violations.filter((v) => v.kind === 'leak').length,
+    adapterViolations: adapters.violations.length,
     fuzzCases: fz.cases,
     fuzzRejected: fz.rejected,
     fuzzViolations: fz.violations.length,
@@ -170,6 +205,7 @@ export async function runReliability(backend: ReliabilityBackend, urls: ServerUr
     seconds: Math.round((performance.now() - t0) / 1000),
     examples: [
       ...(iso.violations.length ? [summarizeViolations(iso.violations, 2)] : []),
+      ...(adapters.violations.length ? [`adapters:\n${summarizeViolations(adapters.violations, 2)}`] : []),
       ...fz.violations.slice(0, 5).map((v) => `fuzz ${v.kind} in ${v.entry}: ${v.input.slice(0, 120)} → ${v.detail.slice(0, 200)}`),
       ...concProblems.slice(0, 5),
       ...conc.flatMap((r) => r.failures).slice(0, 3),
@@ -180,10 +216,10 @@ export async function runReliability(backend: ReliabilityBackend, urls: ServerUr
 }
 
 async function main(): Promise<void> {
-  const args = benchArgs(['ops', 'fuzz', 'dump-rounds', 'crashes', 'seed']);
+  const args = benchArgs(['ops', 'adapter-ops', 'fuzz', 'dump-rounds', 'crashes', 'seed']);
   const backends = (!process.argv.some((a) => a.startsWith('--backend')) ? RELIABILITY_BACKENDS.join(',') : args.backend).split(',');
   for (const b of backends) if (!(RELIABILITY_BACKENDS as readonly string[]).includes(b)) throw new Error(`unknown --backend ${JSON.stringify(b)}; expected ${RELIABILITY_BACKENDS.join(', ')}`);
-  const sizes: Sizes = { ops: Number(args.ops ?? 10_000), fuzz: Number(args.fuzz ?? 1_000), dumpRounds: Number(args['dump-rounds'] ?? 5), crashes: Number(args.crashes ?? 8), seed: Number(args.seed ?? 9) };
+  const sizes: Sizes = { ops: Number(args.ops ?? 10_000), adapterOps: Number(args['adapter-ops'] ?? 2_000), fuzz: Number(args.fuzz ?? 1_000), dumpRounds: Number(args['dump-rounds'] ?? 5), crashes: Number(args.crashes ?? 8), seed: Number(args.seed ?? 9) };
   const servers = await benchServers(backends);
   const rows: ReliabilityRow[] = [];
   try {
@@ -194,8 +230,8 @@ async function main(): Promise<void> {
   }
   console.log(`Reliability benchmark — seed ${sizes.seed}, node ${process.version} (must-be-zero columns marked *)\n`);
   printTable(
-    ['backend', 'isolation ops', 'leaks*', 'isolation violations*', 'fuzz cases', 'fuzz violations*', 'updates acked', 'conflicts detected', 'conflicts retried', 'lost/torn updates*', 'faults injected (SIGKILL)', 'items lost*', 'partial writes*', 'seconds'],
-    rows.map((r) => [r.backend, r.isolationOperations, r.leaks, r.isolationViolations, r.fuzzCases, r.fuzzViolations, r.updatesAcknowledged, r.conflictsDetected, r.conflictsRetried, r.lostOrTornUpdates, r.faultsInjected, r.itemsLost, r.partialWrites, r.seconds]),
+    ['backend', 'isolation ops', 'leaks*', 'isolation violations*', 'adapter ops', 'adapter leaks*', 'adapter violations*', 'fuzz cases', 'fuzz violations*', 'updates acked', 'conflicts detected', 'conflicts retried', 'lost/torn updates*', 'faults injected (SIGKILL)', 'items lost*', 'partial writes*', 'seconds'],
+    rows.map((r) => [r.backend, r.isolationOperations, r.leaks, r.isolationViolations, r.adapterOperations, r.adapterLeaks, r.adapterViolations, r.fuzzCases, r.fuzzViolations, r.updatesAcknowledged, r.conflictsDetected, r.conflictsRetried, r.lostOrTornUpdates, r.faultsInjected, r.itemsLost, r.partialWrites, r.seconds]),
   );
   for (const r of rows) {
     if (r.fuzzSkipped.length > 0) console.log(`\n${r.backend}: entry points not fuzzed (not implemented): ${r.fuzzSkipped.join(', ')}`);
@@ -205,7 +241,7 @@ async function main(): Promise<void> {
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify({ benchmark: 'reliability', date: new Date().toISOString(), sizes, rows }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
-  if (rows.some((r) => r.leaks + r.isolationViolations + r.fuzzViolations + r.lostOrTornUpdates + r.itemsLost + r.partialWrites > 0)) process.exitCode = 1;
+  if (rows.some((r) => r.leaks + r.isolationViolations + r.adapterViolations + r.fuzzViolations + r.lostOrTornUpdates + r.itemsLost + r.partialWrites > 0)) process.exitCode = 1;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -7,7 +7,6 @@ export type { MemosMiddlewareOptions, MemosInjectedEvent, MemosWrittenEvent, Mem
 export { resolveFromProviderOptions, resolveCallContext, type MemosCallContext, type MemosIdentityResolver, type CallContextOptions } from './middleware/memos-call-context.ts';
 export { getSessionMemories, type SessionMemory, type SessionMemoriesRequest } from './middleware/get-session-memories.ts';
 export { formatMemories, memoryNote, readMemoryBlocks, MEMORY_HEADER, type MemoryBlockInfo, type ReadMemoryBlock } from './middleware/format-memories.ts';
-export { relevantMemories, isAssistantMemory, weightedScore, DEFAULT_MIN_SCORE, DEFAULT_ASSISTANT_WEIGHT, type RelevantMemoriesOptions } from './middleware/relevant-memories.ts';
 export { prefixHash, promptCacheKey } from './middleware/provider-cache-options.ts';
 export { selectWithinBudget, approximateTokens, type SelectWithinBudgetOptions } from './middleware/select-within-budget.ts';
 export { injectMemoryMessage, injectMemoryBlocks, type InjectMemoryBlocksOptions, type RetrievedPlacement, type WorkingMemoryPlacement } from './middleware/inject-memory-message.ts';
@@ -24,5 +23,9 @@ export { embedderFromAiSdk, type AiSdkEmbedder, type EmbedderFromAiSdkOptions } 
 export { languageModelPortFromAiSdk, type LanguageModelPortFromAiSdkOptions } from './adapters/language-model-port-from-ai-sdk.ts';
 export { MODEL_CALL_ERROR_CODE } from './adapters/model-call-error.ts';
 
-export { createLlamaCppLanguageModel, type LlamaCppLanguageModel, type LlamaCppLanguageModelOptions } from './llama-cpp/create-llama-cpp-language-model.ts';
+export { createLlamaCppLanguageModel, type LlamaCppLanguageModel, type LlamaCppLanguageModelOptions, type ActivationWarmInput } from './llama-cpp/create-llama-cpp-language-model.ts';
 export { promptToText, DEFAULT_PROMPT_LABELS, type PromptLabels } from './llama-cpp/prompt-to-text.ts';
+export { createActivationStore, createActivationForgetHook, type ActivationStore, type ActivationStoreOptions, type ActivationEntry, type ActivationExpectation } from './llama-cpp/activation-store.ts';
+export type { ActivationEvent, ActivationStats } from './llama-cpp/activation-cache.ts';
+export { modelFingerprint, activationKey, tokensHash, sha256File, type ModelFingerprint, type ModelFingerprintInput } from './llama-cpp/model-fingerprint.ts';
+export { stablePrefixOf, type StablePrefix, type StablePrefixProviderOptions } from './llama-cpp/stable-prefix.ts';

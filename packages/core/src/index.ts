@@ -26,6 +26,7 @@ export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';
 
 export { tokenize, type TokenizeOptions } from './text/tokenize.ts';
 export { quoteNoteText, RECALLED_NOTES_PREAMBLE, RECALLED_NOTES_TAG, renderRecalledNotes, type RecalledNote, type RenderRecalledNotesOptions } from './text/recalled-notes.ts';
+export { relevantMemories, isAssistantMemory, weightedScore, DEFAULT_MIN_SCORE, DEFAULT_ASSISTANT_WEIGHT, type RelevantMemoriesOptions, type ScoredMemory } from './retrieval/relevant-memories.ts';
 export { hybridSearch, DEFAULT_HYBRID_CONFIG, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig, type HybridSearchRequest, type HybridSearchResult } from './retrieval/hybrid-search.ts';
 export { reciprocalRankFusion, type RankedList, type FusedEntry } from './retrieval/reciprocal-rank-fusion.ts';
 export { bm25Idf, DEFAULT_BM25, type Bm25Params } from './retrieval/bm25.ts';

@@ -2,7 +2,7 @@ import type {
   LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4FinishReason, LanguageModelV4Middleware, LanguageModelV4StreamPart,
   SharedV4ProviderMetadata,
 } from '@ai-sdk/provider';
-import { checkIdentityOptions, ValidationError } from '@memos-js/core';
+import { checkIdentityOptions, DEFAULT_ASSISTANT_WEIGHT, DEFAULT_MIN_SCORE, relevantMemories, ValidationError } from '@memos-js/core';
 import { BackgroundWrites } from './background-writes.ts';
 import { formatMemories } from './format-memories.ts';
 import { getSessionMemories, type SessionMemory } from './get-session-memories.ts';
@@ -11,7 +11,6 @@ import { latestUserText } from './latest-user-text.ts';
 import { resolveCallContext, type MemosCallContext } from './memos-call-context.ts';
 import type { AfterTurnEvent, MemosErrorEvent, MemosMiddlewareOptions, WorkingMemoryRequest, WorkingMemoryView } from './memos-middleware-options.ts';
 import { ANTHROPIC_CACHE_CONTROL, isAnthropicProvider, prefixHash, promptCacheKey, withPromptCacheKey } from './provider-cache-options.ts';
-import { DEFAULT_ASSISTANT_WEIGHT, DEFAULT_MIN_SCORE, relevantMemories } from './relevant-memories.ts';
 import { approximateTokens, selectWithinBudget } from './select-within-budget.ts';
 
 /** The middleware returned by {@link memosMiddleware}: a V4 middleware plus control of its background writes. */

@@ -23,6 +23,17 @@ export type {
   Neighbor, GraphStore, VectorRecord, VectorStore, Embedder, LanguageModelPort, LanguageModelRequest, LanguageModelResponse, Logger,
 } from './spec/index.ts';
 export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';
+export type {
+  Job, JobInput, JobKind, JobState, JobHandler, JobQueue, JobQueueStats, WorkingMemoryEntry, WorkingMemorySnapshot, SchedulerEventMap, SchedulerEventName,
+  SchedulerStatus,
+} from './spec/index.ts';
+export { MemScheduler, type MemSchedulerOptions, type AfterTurnInput, type EnqueueTurnWriteInput, type SchedulerHost } from './scheduler/mem-scheduler.ts';
+export {
+  WorkingMemory, DEFAULT_WORKING_MEMORY_WEIGHTS, type WorkingMemoryOptions, type WorkingMemoryWeights, type WorkingMemoryCandidate, type WorkingMemoryChange,
+} from './scheduler/working-memory.ts';
+export { PersistedJobQueue, backoffDelay, type JobQueueTuning } from './scheduler/persisted-job-queue.ts';
+export type { JobStore } from './scheduler/job-store.ts';
+export { createMemoryJobQueue } from './scheduler/memory-job-queue.ts';
 
 export { tokenize, type TokenizeOptions } from './text/tokenize.ts';
 export { quoteNoteText, RECALLED_NOTES_PREAMBLE, RECALLED_NOTES_TAG, renderRecalledNotes, type RecalledNote, type RenderRecalledNotesOptions } from './text/recalled-notes.ts';

@@ -18,6 +18,7 @@ import type { MemOSOptions } from './mos/mos-options.ts';
 import { openServices, type MosServices } from './mos/open-services.ts';
 import { parseInput } from './mos/parse-input.ts';
 import { toIsoTime, toOptionalIsoTime } from './mos/to-iso-time.ts';
+import type { MemScheduler } from './scheduler/mem-scheduler.ts';
 import { DEFAULT_HYBRID_CONFIG, LEXICAL_VECTOR_WEIGHT, type HybridSearchConfig } from './retrieval/hybrid-search.ts';
 import type {
   AuditRecord, EdgeType, Embedder, GraphStore, MemCubeConfig, MemoryEdge, MemoryItem, SearchResult, UserRecord, VectorStore, VersionRecord,
@@ -72,6 +73,15 @@ export class MemOS {
     return this.#svc().ctx.vector;
   }
 
+  /**
+   * The MemScheduler: per-session working memory (`workingMemory`, `afterTurn`, `pin`/`unpin`),
+   * background turn writes (`enqueue`, `flush` for read-your-writes), `status()` and events (`on`).
+   * Available after `setup()`.
+   */
+  get scheduler(): MemScheduler {
+    return this.#svc().scheduler;
+  }
+
   /** Opens the storage backend and creates or migrates its schema (idempotent). */
   async setup(): Promise<void> {
     if (this.#state === 'closed') throw new ClosedError('MemOS', 'closed');
@@ -79,6 +89,7 @@ export class MemOS {
       const services = await openServices({
         options: this.#options, embedder: this.embedder, reader: this.reader, searchConfig: this.searchConfig, limits: this.limits,
         redactor: this.#redactor, schemaVersion: CUBE_SCHEMA_VERSION,
+        schedulerHost: { search: (input) => this.search(input), add: (input) => this.add(input) },
       }).catch((error: unknown) => {
         this.#setupPromise = undefined;
         throw error;
@@ -98,6 +109,8 @@ export class MemOS {
     await pending?.catch(() => undefined);
     const services = this.#services;
     if (!services) return;
+    // Queued and running jobs stay persisted (drain: false): the next setup() resumes them.
+    await services.scheduler.close({ drain: false });
     await services.sweeper?.stop();
     await services.retry?.stop();
     await services.changes.drain();

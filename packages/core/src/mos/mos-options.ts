@@ -7,6 +7,8 @@ import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
 import type { Embedder, GraphStore, Logger, VectorStore } from '../spec/index.ts';
 import type { ChromaVectorStoreOptions } from '../storage/chroma/chroma-options.ts';
 import type { Neo4jStorageOptions } from '../storage/neo4j/create-neo4j-storage.ts';
+import type { MemSchedulerOptions } from '../scheduler/mem-scheduler.ts';
+import type { JobQueueTuning } from '../scheduler/persisted-job-queue.ts';
 import type { MemosLimits } from './limits.ts';
 
 /** Where memories live. Default: `{ kind: 'sqlite', path: './.memos/memos.db' }`. */
@@ -107,4 +109,12 @@ export interface MemOSOptions {
    * read or written. On load, a dump file that is a symbolic link must lead inside the root too.
    */
   dumps?: { root: string };
+  /**
+   * The MemScheduler (`mos.scheduler`): working memory per session, the background job queue
+   * (turn writes, prefetch) and their events. The queue defaults to the storage's store-persisted
+   * one (SQLite: a `jobs` table in the same file; Neo4j: `:Job` nodes in the namespace); `custom`
+   * storages get an in-process queue (jobs lost on a crash) unless `queue` is given (e.g. BullMQ).
+   * `queueOptions` tune the default queue (concurrency, maxQueued, backoff, lease, poll interval).
+   */
+  scheduler?: MemSchedulerOptions & { queueOptions?: JobQueueTuning };
 }

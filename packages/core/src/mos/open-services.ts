@@ -11,6 +11,8 @@ import { MemoryChanges } from '../memory/textual/memory-changes.ts';
 import { MemoryReads } from '../memory/textual/memory-reads.ts';
 import type { HybridSearchConfig } from '../retrieval/hybrid-search.ts';
 import { SearchService } from '../retrieval/search-service.ts';
+import { MemScheduler, type SchedulerHost } from '../scheduler/mem-scheduler.ts';
+import { createMemoryJobQueue } from '../scheduler/memory-job-queue.ts';
 import type { Embedder } from '../spec/index.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { MemosLimits } from './limits.ts';
@@ -33,6 +35,8 @@ export interface MosServices {
   retry: VectorRetry | undefined;
   /** The interval sweep (not started yet). */
   sweeper: SweepTimer | undefined;
+  /** The MemScheduler (its queue started). */
+  scheduler: MemScheduler;
 }
 
 /** Options of {@link openServices}: the MOS options and what the facade resolved from them. */
@@ -44,6 +48,8 @@ export interface OpenServicesOptions {
   limits: MemosLimits;
   redactor: Redactor | undefined;
   schemaVersion: number;
+  /** What the scheduler's jobs call on the MOS (add and search as the job's user). */
+  schedulerHost: Omit<SchedulerHost, 'graph'>;
 }
 
 /**
@@ -72,8 +78,14 @@ export async function openServices(input: OpenServicesOptions): Promise<MosServi
   }
   const interval = options.lifecycle?.sweepIntervalMs;
   const sweeper = interval === undefined ? undefined : new SweepTimer({ intervalMs: interval, logger: ctx.logger, sweep: () => lifecycle.sweep(undefined, undefined) });
+  const queue = options.scheduler?.queue
+    ?? (storage.createJobQueue ? await storage.createJobQueue({ logger: ctx.logger, ...options.scheduler?.queueOptions }) : createMemoryJobQueue({ logger: ctx.logger, ...options.scheduler?.queueOptions }));
+  const scheduler = new MemScheduler({
+    queue, logger: ctx.logger, host: { ...input.schedulerHost, graph: () => ctx.graph }, ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+  });
+  rt.forgetHooks.push((event) => scheduler.onForget(event));
   const services: MosServices = {
-    ctx, close: () => storage.close(), retry, lifecycle, sweeper,
+    ctx, close: () => storage.close(), retry, lifecycle, sweeper, scheduler,
     cubes: new CubeAdmin(rt), changes: new MemoryChanges(rt), reads: new MemoryReads(rt), search: new SearchService(rt), governance: new GovernanceService(rt),
   };
   try {
@@ -81,7 +93,9 @@ export async function openServices(input: OpenServicesOptions): Promise<MosServi
     await ctx.graph.setup();
     if ((ctx.vector as unknown) !== ctx.graph) await ctx.vector.setup();
     if (options.rootUser) await services.cubes.bootstrapRoot(options.rootUser);
+    await scheduler.start();
   } catch (error) {
+    await scheduler.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
     throw error;
   }

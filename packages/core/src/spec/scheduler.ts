@@ -92,3 +92,28 @@ export interface WorkingMemorySnapshot {
   /** In a deterministic order (the stable block's layout). */
   entries: WorkingMemoryEntry[];
 }
+
+/** Events of the MemScheduler (`mos.scheduler.on(name, listener)`), by name. */
+export interface SchedulerEventMap {
+  'job-start': { job: Job };
+  'job-end': { job: Job; durationMs: number };
+  /** An attempt failed; `willRetry` false when it was the last one. */
+  'job-failed': { job: Job; error: string; willRetry: boolean };
+  'working-memory-change': { userId: string; sessionId: string; version: number; added: string[]; removed: string[] };
+  /** Emitted by the activation memory (KV caches of local models). */
+  'cache-build': { key: string; durationMs?: number; [field: string]: unknown };
+  'cache-hit': { key: string; [field: string]: unknown };
+  'cache-miss': { key: string; reason?: string; [field: string]: unknown };
+}
+
+/** Names of the scheduler's events. */
+export type SchedulerEventName = keyof SchedulerEventMap;
+
+/** `mos.scheduler.status()`. */
+export interface SchedulerStatus {
+  queue: JobQueueStats & { backend: string };
+  /** Sessions with a working memory in this process. */
+  workingMemorySessions: number;
+  /** Counters since the scheduler started. */
+  counters: Record<string, number>;
+}

@@ -1,12 +1,15 @@
 import { ValidationError } from '../errors/validation-error.ts';
 import type { StorageOption } from '../mos/mos-options.ts';
-import type { GraphStore, VectorStore } from '../spec/index.ts';
+import type { JobQueueTuning } from '../scheduler/persisted-job-queue.ts';
+import type { GraphStore, JobQueue, VectorStore } from '../spec/index.ts';
 
 /** The graph and vector stores of a runtime, and how to close them. */
 export interface OpenedStorage {
   graph: GraphStore;
   vector: VectorStore;
   close(): Promise<void>;
+  /** The storage's store-persisted job queue (absent for `custom` storages). */
+  createJobQueue?: (tuning: JobQueueTuning) => Promise<JobQueue>;
 }
 
 /**
@@ -17,7 +20,10 @@ export async function openStorage(option: StorageOption): Promise<OpenedStorage>
   if (option.kind === 'sqlite') {
     const { createSqliteStorage } = await import('./sqlite/create-sqlite-storage.ts');
     const sqlite = createSqliteStorage({ path: option.path, ...(option.synchronous ? { synchronous: option.synchronous } : {}) });
-    return { graph: sqlite.graph, vector: sqlite.vector, close: () => sqlite.close() };
+    return {
+      graph: sqlite.graph, vector: sqlite.vector, close: () => sqlite.close(),
+      createJobQueue: async (tuning) => (await import('./sqlite/sqlite-job-queue.ts')).createSqliteJobQueue({ ...tuning, connection: sqlite.connection }),
+    };
   }
   if (option.kind === 'neo4j') {
     const { createNeo4jStorage } = await import('./neo4j/create-neo4j-storage.ts');
@@ -36,6 +42,7 @@ export async function openStorage(option: StorageOption): Promise<OpenedStorage>
         if (own !== neo4j.vector) await own.close();
         await neo4j.close();
       },
+      createJobQueue: async (tuning) => (await import('./neo4j/neo4j-job-queue.ts')).createNeo4jJobQueue({ ...tuning, connection: neo4j.connection }),
     };
   }
   if (option.kind === 'custom') {

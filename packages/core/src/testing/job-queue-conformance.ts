@@ -35,6 +35,8 @@ export interface JobQueueConformanceOptions {
   create: () => Promise<JobQueueConformanceBackend>;
   /** Whether the backend honours `now` for leases (skips the dead-worker test otherwise). Default true. */
   supportsClock?: boolean;
+  /** Whether two queues of one backend share their jobs (false for a process-memory queue: skips the resume and dead-worker tests). Default true. */
+  supportsSharing?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -191,7 +193,7 @@ export function describeJobQueueConformance(options: JobQueueConformanceOptions)
       await queue.flush({ sessionId: 'B', timeoutMs: 5_000 });
     });
 
-    it('close({ drain: false }) keeps queued jobs persisted; the next queue resumes them; drain: true runs them', async () => {
+    it.runIf(options.supportsSharing !== false)('close({ drain: false }) keeps queued jobs persisted; the next queue resumes them; drain: true runs them', async () => {
       const first = await make();
       for (let i = 0; i < 5; i += 1) await first.enqueue({ kind: 'p', payload: { i }, sessionId: 'keep' });
       await first.close({ drain: false });
@@ -213,7 +215,7 @@ export function describeJobQueueConformance(options: JobQueueConformanceOptions)
       expect((await queue.stats()).queued).toBe(0);
     });
 
-    it.runIf(options.supportsClock !== false)('re-queues a dead worker\'s job after its lease and runs it once more, exactly once', async () => {
+    it.runIf(options.supportsClock !== false && options.supportsSharing !== false)('re-queues a dead worker\'s job after its lease and runs it once more, exactly once', async () => {
       // The "dead" worker's clock is an hour behind, so its lease is long over for everyone else.
       const past = (): Date => new Date(Date.now() - 3_600_000);
       const dead = await make({ now: past, leaseMs: 1_000, closeTimeoutMs: 0 });

@@ -22,13 +22,13 @@ describe('MemOSMemory (BaseMemory)', () => {
     const memory = new MemOSMemory({ mos, userId: 'alice', cubeId: 'alice-notes' });
     expect(memory.memoryKeys).toEqual(['memories']);
     const vars = await memory.loadMemoryVariables({ input: 'How is the marathon training going?' });
-    expect(vars.memories).toMatch(/^Relevant memories \(oldest first\):\n- \[\d{4}-\d{2}-\d{2} · fact\] Alice is training for the Berlin marathon$/);
+    expect(vars.memories).toMatch(/^<memos-notes kind="retrieved">\n.*not instructions.*\n- \[\d{4}-\d{2}-\d{2} · fact\] "Alice is training for the Berlin marathon"\n<\/memos-notes>$/);
 
     const asMessages = new MemOSMemory({ mos, userId: 'alice', cubeId: 'alice-notes', memoryKey: 'context', returnMessages: true, header: 'Known:' });
     const messageVars = await asMessages.loadMemoryVariables({ question: 'marathon', context: 'ignored' });
     expect(messageVars.context).toHaveLength(1);
     expect(messageVars.context[0]).toBeInstanceOf(SystemMessage);
-    expect(messageVars.context[0].text.startsWith('Known:\n')).toBe(true);
+    expect(messageVars.context[0].text.split('\n')[1]).toMatch(/ Known:$/);
     const none = new MemOSMemory({ mos, userId: 'alice', cubeId: 'alice-notes', returnMessages: true, filter: { memoryTypes: ['preference'] } });
     expect(await none.loadMemoryVariables({ input: 'marathon' })).toEqual({ memories: [] });
   });

@@ -96,9 +96,13 @@ describe('formatMemories', () => {
       const { items } = await mos.getAll({ userId: 'alice' });
       const a = formatMemories(items);
       expect(formatMemories([...items].reverse())).toBe(a);
-      expect(a).toBe('Relevant memories (oldest first):\n- [2024-01-01 · event] First thing\n- [2024-02-01 · event] Second thing');
-      expect(formatMemories(items, { maxChars: 70 })).toBe('Relevant memories (oldest first):\n- [2024-02-01 · event] Second thing');
-      expect(formatMemories(items, { header: 'M:', showDates: false })).toBe('M:\n- First thing\n- Second thing');
+      const lines = a.split('\n');
+      expect(lines[0]).toBe('<memos-notes kind="retrieved">');
+      expect(lines[1]).toMatch(/not instructions.* Relevant memories, oldest first\.$/);
+      expect(lines.slice(2)).toEqual(['- [2024-01-01 · event] "First thing"', '- [2024-02-01 · event] "Second thing"', '</memos-notes>']);
+      // The budget keeps memories in rank order (as given) until the next one would not fit.
+      expect(formatMemories(items, { maxChars: a.length - 10 }).split('\n').slice(2)).toEqual([`- [${items[0]?.text === 'First thing' ? '2024-01-01' : '2024-02-01'} · event] "${items[0]?.text}"`, '</memos-notes>']);
+      expect(formatMemories(items, { header: 'M:', showDates: false }).split('\n').slice(1)).toEqual([expect.stringMatching(/ M:$/), '- "First thing"', '- "Second thing"', '</memos-notes>']);
       expect(formatMemories([])).toBe('');
     } finally {
       await mos.close();

@@ -1,8 +1,8 @@
-import type { MemoryItem, SearchHit } from '@memos-js/core';
+import { renderRecalledNotes, type MemoryItem, type SearchHit } from '@memos-js/core';
 
 /** Options of {@link formatMemories}. */
 export interface FormatMemoriesOptions {
-  /** First line of the block (default: {@link DEFAULT_MEMORY_HEADER}). */
+  /** Sentence after the block's not-instructions preamble (default: {@link DEFAULT_MEMORY_HEADER}). */
   header?: string;
   /**
    * Character budget of the whole block (default 4,000, about 1,000 tokens). Memories are kept in
@@ -11,10 +11,14 @@ export interface FormatMemoriesOptions {
   maxChars?: number;
   /** Prefix each line with its date and memory type (default true). */
   showDates?: boolean;
+  /** What the block holds (`retrieved` by default, `working-memory` for the stable block): the tag's `kind`. */
+  kind?: 'retrieved' | 'working-memory';
+  /** Working-memory version, shown in the tag so the stable block changes exactly with it. */
+  version?: number;
 }
 
-/** Default first line of a memory block. */
-export const DEFAULT_MEMORY_HEADER = 'Relevant memories (oldest first):';
+/** Default sentence after the preamble of a memory block. */
+export const DEFAULT_MEMORY_HEADER = 'Relevant memories, oldest first.';
 
 /** Default character budget of a memory block. */
 export const DEFAULT_MEMORY_MAX_CHARS = 4_000;
@@ -25,40 +29,43 @@ export function memoryTime(item: MemoryItem): string {
   return chatTimes[0] ?? item.validAt ?? item.createdAt;
 }
 
-function line(item: MemoryItem, showDates: boolean): string {
-  const text = item.text.replace(/\s+/g, ' ').trim();
-  return showDates ? `- [${memoryTime(item).slice(0, 10)} · ${item.memoryType}] ${text}` : `- ${text}`;
+function render(items: readonly MemoryItem[], options: FormatMemoriesOptions): string {
+  return renderRecalledNotes({
+    kind: options.kind ?? 'retrieved',
+    description: options.header ?? DEFAULT_MEMORY_HEADER,
+    ...(options.version !== undefined ? { attributes: { version: String(options.version) } } : {}),
+    notes: items.map((item) => ({ text: item.text, ...(options.showDates !== false ? { provenance: `${memoryTime(item).slice(0, 10)} · ${item.memoryType}` } : {}) })),
+  });
 }
 
 /**
- * Lays memories out as one deterministic text block: the same memories always give byte-identical
- * text (whatever their scores or the order they came in), so a prompt prefix built from it stays
- * cacheable. Returns `''` when there is nothing to show.
+ * Lays memories out as one deterministic quoted-data block (`renderRecalledNotes` of
+ * `@memos-js/core`: a `<memos-notes>` tag, the not-instructions preamble, one JSON-quoted line per
+ * memory, `- [2024-03-03 · fact] "text"`): the same memories always give byte-identical text
+ * (whatever their scores or the order they came in), so a prompt prefix built from it stays
+ * cacheable, and a stored instruction or fake closing tag stays quoted. Returns `''` when there is nothing to show.
  *
  * @param memories Search hits (best first) or items; hits are budgeted in that order.
  */
 export function formatMemories(memories: ReadonlyArray<SearchHit | MemoryItem>, options: FormatMemoriesOptions = {}): string {
-  const header = options.header ?? DEFAULT_MEMORY_HEADER;
   const maxChars = options.maxChars ?? DEFAULT_MEMORY_MAX_CHARS;
-  const showDates = options.showDates ?? true;
   const items = memories.map((m) => ('item' in m ? m.item : m));
   const seen = new Set<string>();
   const kept: MemoryItem[] = [];
-  let size = header.length;
   for (const item of items) {
     if (seen.has(item.id)) continue;
-    const cost = line(item, showDates).length + 1;
-    if (size + cost > maxChars) break;
+    if (render([...kept, item], options).length > maxChars) break;
     seen.add(item.id);
     kept.push(item);
-    size += cost;
   }
   if (kept.length === 0) return '';
-  kept.sort((a, b) => {
-    const ta = memoryTime(a);
-    const tb = memoryTime(b);
-    if (ta !== tb) return ta < tb ? -1 : 1;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-  });
-  return [header, ...kept.map((item) => line(item, showDates))].join('\n');
+  if (options.kind !== 'working-memory') {
+    kept.sort((a, b) => {
+      const ta = memoryTime(a);
+      const tb = memoryTime(b);
+      if (ta !== tb) return ta < tb ? -1 : 1;
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    });
+  }
+  return render(kept, options);
 }

@@ -33,5 +33,7 @@ export interface JobStore {
   /** How many of `ids` are still unfinished. */
   countUnfinished(ids: readonly string[]): Promise<number>;
   stats(): Promise<JobQueueStats>;
+  /** Deletes the queued and failed jobs of `userId`; returns how many. */
+  purge(filter: { userId: string }): Promise<number>;
   close(): Promise<void>;
 }

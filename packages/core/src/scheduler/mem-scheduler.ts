@@ -225,8 +225,16 @@ export class MemScheduler {
     return { queue: { ...stats, backend: this.queue.backend }, workingMemorySessions: this.#sessions.size, counters: { ...this.#counters } };
   }
 
-  /** The forget hook: forgotten items, cubes and users leave every working memory. */
-  onForget(event: ForgetEvent): void {
+  /**
+   * The forget hook: forgotten items, cubes and users leave every working memory; a forgotten
+   * user's queued and failed jobs (their payloads hold the user's text) are purged from the queue.
+   */
+  async onForget(event: ForgetEvent): Promise<void> {
+    if (event.kind === 'user' && event.userId !== undefined && this.queue.purge !== undefined) await this.queue.purge({ userId: event.userId });
+    this.#dropForgotten(event);
+  }
+
+  #dropForgotten(event: ForgetEvent): void {
     const ids = new Set(event.items.map((i) => i.id));
     for (const wm of this.#sessions.values()) {
       if (event.kind === 'user' && event.userId !== undefined && wm.userId === event.userId) {

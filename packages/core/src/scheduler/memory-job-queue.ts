@@ -105,6 +105,17 @@ class MemoryJobStore implements JobStore {
     return stats;
   }
 
+  async purge(filter: { userId: string }): Promise<number> {
+    let n = 0;
+    for (const [id, job] of this.#jobs) {
+      if (job.userId === filter.userId && (job.state === 'queued' || job.state === 'failed')) {
+        this.#jobs.delete(id);
+        n += 1;
+      }
+    }
+    return n;
+  }
+
   async close(): Promise<void> {}
 
   #held(id: string, owner: string): Held | undefined {

@@ -172,6 +172,11 @@ export class PersistedJobQueue implements JobQueue {
     return this.#store.stats();
   }
 
+  purge(filter: { userId: string }): Promise<number> {
+    if (typeof filter?.userId !== 'string' || filter.userId === '') throw new ValidationError('purge.userId', 'must be a non-empty string');
+    return this.#store.purge(filter);
+  }
+
   async close(options: { drain?: boolean } = {}): Promise<void> {
     if (this.#state === 'closed' || this.#state === 'closing') return;
     const wasStarted = this.#state === 'started';

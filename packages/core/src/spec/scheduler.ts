@@ -71,6 +71,11 @@ export interface JobQueue {
   /** Resolves when every job of the session (or every job) submitted before the call has finished (done or failed). */
   flush(options?: { sessionId?: string; timeoutMs?: number }): Promise<void>;
   stats(): Promise<JobQueueStats>;
+  /**
+   * Optional: removes the queued and failed jobs of a user (their payloads may hold that user's
+   * text), e.g. when the user is forgotten. Returns how many were removed. Running jobs finish.
+   */
+  purge?(filter: { userId: string }): Promise<number>;
   /** Stops taking jobs; `drain: true` waits for running and queued jobs, otherwise queued ones stay persisted for the next start. */
   close(options?: { drain?: boolean }): Promise<void>;
 }

@@ -157,16 +157,16 @@ export function describeJobQueueConformance(options: JobQueueConformanceOptions)
       const queue = await make({ concurrency: 2 });
       let active = 0;
       let peak = 0;
+      for (let i = 0; i < 8; i += 1) await queue.enqueue({ kind: 'slow', payload: { i } });
       queue.start({
         slow: async () => {
           active += 1;
           peak = Math.max(peak, active);
-          await sleep(30);
+          await sleep(60);
           active -= 1;
         },
       });
-      await Promise.all(Array.from({ length: 8 }, (_, i) => queue.enqueue({ kind: 'slow', payload: { i } })));
-      await queue.flush({ timeoutMs: 10_000 });
+      await queue.flush({ timeoutMs: 20_000 });
       expect(peak).toBe(2);
       expect((await queue.stats()).done).toBe(8);
     });
@@ -207,6 +207,20 @@ export function describeJobQueueConformance(options: JobQueueConformanceOptions)
       await expect(second.enqueue({ kind: 'p', payload: {} })).rejects.toMatchObject({ code: 'MEMOS_CLOSED' });
     });
 
+    it('purge({ userId }) removes that user\'s queued and failed jobs only', async () => {
+      const queue = await make({ backoffMs: 1 });
+      if (queue.purge === undefined) return;
+      await queue.enqueue({ kind: 'x', payload: { secret: 'a' }, userId: 'u1' });
+      await queue.enqueue({ kind: 'x', payload: {}, userId: 'u2' });
+      await queue.enqueue({ kind: 'x', payload: {}, userId: 'u1', sessionId: 's' });
+      expect(await queue.purge({ userId: 'u1' })).toBe(2);
+      expect((await queue.stats()).queued).toBe(1);
+      const ran: unknown[] = [];
+      queue.start({ x: async (job) => void ran.push(job.userId) });
+      await queue.flush();
+      expect(ran).toEqual(['u2']);
+    });
+
     it('rejects invalid jobs with a ValidationError and stores nothing', async () => {
       const queue = await make();
       await expect(queue.enqueue({ kind: '', payload: {} })).rejects.toMatchObject({ code: 'MEMOS_VALIDATION' });
@@ -218,7 +232,8 @@ export function describeJobQueueConformance(options: JobQueueConformanceOptions)
     it.runIf(options.supportsClock !== false && options.supportsSharing !== false)('re-queues a dead worker\'s job after its lease and runs it once more, exactly once', async () => {
       // The "dead" worker's clock is an hour behind, so its lease is long over for everyone else.
       const past = (): Date => new Date(Date.now() - 3_600_000);
-      const dead = await make({ now: past, leaseMs: 1_000, closeTimeoutMs: 0 });
+      // concurrency 1: the hanging job fills it, so the "dead" worker claims nothing more.
+      const dead = await make({ now: past, leaseMs: 1_000, closeTimeoutMs: 0, concurrency: 1 });
       let started = false;
       dead.start({ job: async () => {
         started = true;

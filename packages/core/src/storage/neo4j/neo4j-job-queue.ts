@@ -208,6 +208,13 @@ class Neo4jJobStore implements JobStore {
     return stats;
   }
 
+  async purge(filter: { userId: string }): Promise<number> {
+    return this.#conn.write('purge', async (tx) => {
+      const result = await tx.run(`MATCH (j:Job {ns: $ns, userId: $userId}) WHERE j.state IN ['queued', 'failed'] DETACH DELETE j RETURN count(*) AS n`, { ns: this.#ns, userId: filter.userId });
+      return Number(result.records[0]?.get('n') ?? 0);
+    });
+  }
+
   async close(): Promise<void> {
     await this.#conn.release(this.#holder);
   }

@@ -292,7 +292,7 @@ export async function updateVectorSyncState(
 
 /** Statements of {@link deleteNamespaceData}, each removing at most `$limit` things. */
 const DROP_NAMESPACE_STEPS: readonly string[] = [
-  ...['Version', 'Audit', 'User', 'Cube', 'Dump', 'MemoryVector', 'Term', 'KeywordScope', 'MemoryNode'].map(
+  ...['Version', 'Audit', 'User', 'Cube', 'Dump', 'MemoryVector', 'Term', 'KeywordScope', 'MemoryNode', 'Job', 'JobQueue'].map(
     (label) => `MATCH (n:${label}) WHERE n.ns = $ns WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted`,
   ),
 ];

@@ -173,6 +173,11 @@ class SqliteJobStore implements JobStore {
     });
   }
 
+  async purge(filter: { userId: string }): Promise<number> {
+    const c = this.#conn;
+    return c.transaction('purge', () => Number(c.statement(`delete from jobs where user_id = ? and state in ('queued', 'failed')`).run(filter.userId).changes));
+  }
+
   async close(): Promise<void> {
     this.#conn.release(this.#holder);
   }

@@ -13,7 +13,7 @@ export interface AdapterIsolationStats {
   operations: number;
   rejected: number;
   /** Calls per operation: accepted / rejected. */
-  byOp: Record<string, { ok: number; rejected: number }>;
+  byOp: Record<string, { ok: number; rejected: number; ms?: number }>;
   violations: Violation[];
 }
 
@@ -61,12 +61,15 @@ export class AdapterChecks {
     this.#stats.operations++;
     const counts = (this.#stats.byOp[op] ??= { ok: 0, rejected: 0 });
     const v = this.#stats.violations;
+    const t0 = performance.now();
     try {
       const value = await fn();
       counts.ok++;
+      counts.ms = (counts.ms ?? 0) + performance.now() - t0;
       v.push(...this.#world.leaks(actor, op, value, given));
       return { ok: true, value, signature: `ok:${outcomeShape(value)}` };
     } catch (error) {
+      counts.ms = (counts.ms ?? 0) + performance.now() - t0;
       this.#stats.rejected++;
       counts.rejected++;
       const code = typedCode(error);

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 
 /** Operations issued through an adapter (`share` is an owner's MOS call). */
 export const ADAPTER_OPS = [
-  'share', 'retriever', 'lcSearch', 'lcAdd', 'lcUpdate', 'lcForget', 'chatAdd', 'chatGet', 'memoryLoad', 'memorySave',
+  'share', 'retriever', 'lcSearch', 'lcAdd', 'lcUpdate', 'lcForget', 'chatAdd', 'chatGet', 'chatClear', 'memoryLoad', 'memorySave',
   'storePut', 'storeGet', 'storeSearch', 'storeDelete', 'recallNode', 'rememberNode', 'agent', 'aiMiddleware',
   'aiSearch', 'aiAdd', 'aiUpdate', 'aiForget',
 ] as const;

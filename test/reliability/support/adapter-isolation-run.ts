@@ -209,12 +209,18 @@ class AdapterSequence {
       case 'aiForget':
         return this.#aiTool(op, actor, query, text);
       case 'chatAdd':
-      case 'chatGet': {
-        const cubeId = this.#cube(actor, op.cube, op.kind === 'chatAdd' ? 'write' : 'read');
+      case 'chatGet':
+      case 'chatClear': {
+        const cubeId = this.#cube(actor, op.cube, op.kind === 'chatGet' ? 'read' : 'write');
         const history = (c: string) => new MemOSChatMessageHistory({ mos, userId: actor, cubeId: c, sessionId: `s${this.#run}` });
-        const call = (c: string) => (op.kind === 'chatAdd' ? () => history(c).addMessages([new HumanMessage(text), new AIMessage(REPLY)]) : () => history(c).getMessages());
+        const calls = {
+          chatAdd: (c: string) => () => history(c).addMessages([new HumanMessage(text), new AIMessage(REPLY)]),
+          chatGet: (c: string) => () => history(c).getMessages(),
+          chatClear: (c: string) => () => history(c).clear(),
+        };
+        const call = calls[op.kind];
         await this.#check.call(op.kind, actor, { cubeId, text }, call(cubeId), this.#hiddenCube(actor, cubeId) ? call(this.#unknownCube) : undefined);
-        if (op.kind === 'chatAdd') await this.#check.sync(op.kind, actor);
+        if (op.kind !== 'chatGet') await this.#check.sync(op.kind, actor);
         return;
       }
       case 'memoryLoad':
@@ -334,7 +340,8 @@ class AdapterSequence {
       }
       case 'storeSearch': {
         const prefix = op.target % 3 === 0;
-        const search = (c: string) => () => view.search(prefix ? ['cubes'] : ['cubes', c], { query, limit: 20 });
+        // With a query (ranked by MemOS search, often naming a hidden marker) or without (a listing).
+        const search = (c: string) => () => view.search(prefix ? ['cubes'] : ['cubes', c], { ...(op.words % 3 === 0 ? {} : { query }), limit: 20 });
         await this.#check.call('storeSearch', actor, { cubeId, query }, search(cubeId), prefix ? undefined : twinOf(search));
         // Listing namespaces names only cubes the actor may read (checked by the leak scan).
         await this.#check.attempt('storeListNamespaces', actor, {}, () => view.listNamespaces({ prefix: ['cubes'] }));

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { BaseMessage } from '@langchain/core/messages';
+import { SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { Annotation, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { BaseStore, SearchItem } from '@langchain/langgraph-checkpoint';
-import { ValidationError } from '@memos-js/core';
+import { DEFAULT_MIN_SCORE, renderRecalledNotes, ValidationError, type MemOS } from '@memos-js/core';
+import { insertBeforeLastHuman, workingMemoryItems, workingMemoryReader, type MemoryPlacement, type WorkingMemoryReader } from '../format/memory-blocks.ts';
 import { lastMessageOfType, messageText } from '../format/message-text.ts';
 import { checkScopeOptions, resolveScope, type ScopeOptions } from '../scope/resolve-scope.ts';
 import { MemOSStore } from './memos-store.ts';
@@ -20,9 +21,16 @@ export interface RetrievedMemory {
   updatedAt: string;
 }
 
-/** State channel of retrieved memories (each retrieval replaces the previous list). */
+/** A session's working memory in graph state (plain JSON): the stable block of {@link memoryMessages}. */
+export interface WorkingMemoryState {
+  version: number;
+  notes: Array<{ id: string; text: string; createdAt: string }>;
+}
+
+/** State channels of retrieved memories and working memory (each retrieval replaces the previous value). */
 export const MemoriesAnnotation = Annotation.Root({
   memories: Annotation<RetrievedMemory[]>({ reducer: (_current, next) => next, default: () => [] }),
+  workingMemory: Annotation<WorkingMemoryState | null>({ reducer: (_current, next) => next, default: () => null }),
 });
 
 /**
@@ -49,6 +57,21 @@ export interface MemoryNodeOptions extends MemoryNodeStoreOptions {
   filter?: Record<string, unknown>;
   /** State key the memories are written to (default `memories`). */
   memoriesKey?: string;
+  /**
+   * Lowest score a retrieved memory needs (default 0.5 with `MemOSStore`, whose scores are MemOS's,
+   * measured on the lexical embedder; no floor with other stores, whose scores mean something else).
+   * Memories without a score are kept.
+   */
+  minScore?: number;
+  /** Keep memories whose value has `role: 'assistant'` (default false: the assistant's own replies are never injected). */
+  includeAssistant?: boolean;
+  /**
+   * The session's working memory, put in the `workingMemoryKey` channel: a reader, or the `mos`
+   * whose scheduler has one (`mos.scheduler.workingMemory`). Off unless set (the channel must be in the state).
+   */
+  workingMemory?: WorkingMemoryReader | { mos: MemOS };
+  /** State key of the working memory (default `workingMemory`). */
+  workingMemoryKey?: string;
 }
 
 /** Options of {@link createRememberNode}. */
@@ -96,23 +119,87 @@ function toRetrieved(item: SearchItem): RetrievedMemory {
   };
 }
 
+/** The state update of a memory node: the memories under `memoriesKey` (and, with `workingMemory`, the working memory under `workingMemoryKey`). */
+export type MemoryNodeUpdate = Record<string, RetrievedMemory[]> & { workingMemory?: WorkingMemoryState | null };
+
 /**
  * A `StateGraph` node that searches the store with the last human message and puts the results in
- * the `memories` channel (add {@link MemoriesAnnotation} to the graph state). With `MemOSStore` the
- * search is MemOS hybrid search, made as the user the store resolves for this run.
+ * the `memories` channel (add {@link MemoriesAnnotation} to the graph state): above the relevance
+ * floor, the assistant's own replies left out, working-memory items not repeated. With
+ * `workingMemory` it also puts the session's working memory in the `workingMemory` channel. With
+ * `MemOSStore` the search is MemOS hybrid search, made as the user the store resolves for this run.
+ * Build the model's messages with {@link memoryMessages} (the two-block layout, quoted).
  */
 export function createMemoryNode(options: MemoryNodeOptions) {
   checkScopeOptions(options, 'memoryNode');
   const messagesKey = options.messagesKey ?? 'messages';
   const memoriesKey = options.memoriesKey ?? 'memories';
-  return async (state: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<Record<string, RetrievedMemory[]>> => {
+  const workingMemoryKey = options.workingMemoryKey ?? 'workingMemory';
+  const readWorkingMemory = options.workingMemory === undefined ? undefined
+    : typeof options.workingMemory === 'function' ? options.workingMemory : workingMemoryReader(options.workingMemory.mos, undefined);
+  return async (state: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MemoryNodeUpdate> => {
     const human = lastMessageOfType(messagesOf(state, messagesKey, 'memoryNode'), 'human');
     const query = human ? messageText(human).trim() : '';
-    if (query.length === 0) return { [memoriesKey]: [] };
+    let working: WorkingMemoryState | null = null;
+    if (readWorkingMemory) {
+      const scope = await resolveScope(options, { context: config.context, configurable: config.configurable }, 'memoryNode');
+      const view = scope.sessionId ? await readWorkingMemory({ userId: scope.userId, sessionId: scope.sessionId }) : undefined;
+      if (view) working = { version: view.version, notes: workingMemoryItems(view).map((item) => ({ id: item.id, text: item.text, createdAt: item.createdAt })) };
+    }
+    const withWorking = (memories: RetrievedMemory[]): MemoryNodeUpdate => (readWorkingMemory ? { [memoriesKey]: memories, [workingMemoryKey]: working } : { [memoriesKey]: memories }) as MemoryNodeUpdate;
+    if (query.length === 0) return withWorking([]);
     const { store, namespace } = await resolveTarget(options, config, 'memoryNode');
+    const minScore = options.minScore ?? (unwrapStore(options.store ?? config.store ?? store) instanceof MemOSStore ? DEFAULT_MIN_SCORE : undefined);
+    const exclude = new Set(working?.notes.map((note) => note.id));
     const items = await store.search(namespace, { query, limit: options.limit ?? 5, ...(options.filter ? { filter: options.filter } : {}) });
-    return { [memoriesKey]: items.map(toRetrieved) };
+    const kept = items.filter((item) => {
+      if (exclude.has(item.key)) return false;
+      if (options.includeAssistant !== true && item.value['role'] === 'assistant') return false;
+      return minScore === undefined || item.score === undefined || item.score >= minScore;
+    });
+    return withWorking(kept.map(toRetrieved));
   };
+}
+
+/** Input of {@link memoryMessages}. */
+export interface MemoryMessagesOptions {
+  /** The conversation (leading system messages first). */
+  messages: readonly BaseMessage[];
+  /** Retrieved memories (the `memories` channel). */
+  memories?: readonly RetrievedMemory[];
+  /** Working memory (the `workingMemory` channel). */
+  workingMemory?: WorkingMemoryState | null;
+  /** Where the blocks go (default `{ workingMemory: 'after-system', retrieved: 'before-last-user' }`). */
+  placement?: MemoryPlacement;
+}
+
+/**
+ * The model's messages in the two-block layout of the AI SDK and agent middleware: the working
+ * memory as a system message right after the leading system messages (it changes only with its
+ * version), the retrieved memories as a human message right before the latest human message, so
+ * system + working memory + history stay byte-identical from turn to turn. Both are quoted data
+ * (`<memos-notes>`, marked as not instructions, texts JSON-quoted with markup escaped).
+ */
+export function memoryMessages(options: MemoryMessagesOptions): BaseMessage[] {
+  const placement = { workingMemory: options.placement?.workingMemory ?? 'after-system', retrieved: options.placement?.retrieved ?? 'before-last-user' };
+  const working = options.workingMemory;
+  const workingText = placement.workingMemory === 'after-system' && working
+    ? renderRecalledNotes({
+      kind: 'working-memory', attributes: { version: String(working.version) }, description: 'Working memory of this conversation, in a fixed order.',
+      notes: working.notes.map((note) => ({ text: note.text, provenance: note.createdAt.slice(0, 10) })),
+    })
+    : '';
+  const retrievedText = placement.retrieved === 'none' ? '' : renderRecalledNotes({
+    kind: 'retrieved', description: 'Retrieved for the latest message, most relevant first.',
+    notes: (options.memories ?? []).map((memory) => ({ text: memory.text, provenance: memory.createdAt.slice(0, 10) })),
+  });
+  let at = 0;
+  while (at < options.messages.length && options.messages[at]?.getType() === 'system') at++;
+  const leading = [...options.messages.slice(0, at)];
+  if (workingText.length > 0) leading.push(new SystemMessage(workingText));
+  if (retrievedText.length > 0 && placement.retrieved === 'after-system') leading.push(new SystemMessage(retrievedText));
+  const rest = placement.retrieved === 'before-last-user' ? insertBeforeLastHuman(options.messages.slice(at), retrievedText) : options.messages.slice(at);
+  return [...leading, ...rest];
 }
 
 /**

@@ -110,6 +110,18 @@ describe('activation cache on SmolLM2-135M-Instruct', () => {
     expect(result.content).toEqual(first.content);
   });
 
+  it('runs a prefix that leaves too little room in the context uncached (a too-long miss), and refuses to warm it', async () => {
+    const events: ActivationEvent[] = [];
+    const model = create('too-long', { contextSize: 256 }, events);
+    const system = facts('cellar'); // ~200 tokens: less than 64 left
+    const result = await model.doGenerate({ prompt: prompt(system, 'Which box?'), maxOutputTokens: 4 });
+    expect(result.usage.inputTokens.cacheWrite).toBeUndefined();
+    expect(events).toMatchObject([{ type: 'cache-miss', reason: 'too-long' }]);
+    expect(model.activationStats()).toMatchObject({ misses: 1, builds: 0 });
+    await expect(model.warm({ system: [system] })).rejects.toMatchObject({ code: 'MEMOS_VALIDATION' });
+    expect(await model.activationStore!.list()).toEqual([]);
+  });
+
   it('evicts the least recently used state beyond maxBytes', async () => {
     const events: ActivationEvent[] = [];
     const model = create('lru', {}, events);
@@ -142,6 +154,41 @@ describe('activation cache on SmolLM2-135M-Instruct', () => {
       await mos.forget({ userId: 'lily', ids: [memory.id] });
       expect((await model.activationStore!.list()).map((e) => e.key)).toEqual([keep.entry.key]);
       expect(await readdir(model.activationStore!.dir)).not.toContain(`${built.entry.key}.kv`);
+    } finally {
+      await mos.close();
+    }
+  });
+});
+
+describe('activation cache under memosMiddleware', () => {
+  it('caches system + working memory across turns and instances, and forget removes the state', async () => {
+    const { memosMiddleware } = await import('../middleware/memos-middleware.ts');
+    const { generateText, wrapLanguageModel } = await import('ai');
+    const events: ActivationEvent[] = [];
+    const model = create('middleware', {}, events);
+    const mos = createMemOS({ storage: { kind: 'sqlite', path: ':memory:' }, forgetHooks: [createActivationForgetHook(model.activationStore!)] });
+    await mos.setup();
+    try {
+      await mos.createUser({ id: 'lily', name: 'Lily' });
+      await mos.createCube({ userId: 'lily', id: 'home', name: 'Home' });
+      const { items } = await mos.add({ userId: 'lily', cubeId: 'home', text: 'Lily keeps her red ball in box 4.' });
+      const view = { version: 1, entries: items.map((item) => ({ item })) };
+      const middleware = memosMiddleware({ mos, identity: { userId: 'lily', cubeId: 'home' }, workingMemory: async () => view });
+      const providerOptions = { memos: { sessionId: 's1' } };
+      const system = 'You are a helpful assistant. Answer in one short sentence.';
+      const first = await generateText({ model: wrapLanguageModel({ model, middleware }), system, prompt: 'Where is the red ball?', providerOptions, maxOutputTokens: 8 });
+      expect(first.usage.inputTokenDetails.cacheWriteTokens).toBeGreaterThan(10);
+      const [entry] = await model.activationStore!.list();
+      expect(entry?.memoryIds).toEqual([items[0]!.id]);
+      expect(entry?.cubeIds).toEqual(['home']);
+      // A fresh instance (another process, say) restores it for the next turn.
+      const fresh = create('middleware', {}, events);
+      const second = await generateText({ model: wrapLanguageModel({ model: fresh, middleware }), system, prompt: 'What colour is the ball?', providerOptions, maxOutputTokens: 8 });
+      expect(fresh.activationStats()).toMatchObject({ fileHits: 1, builds: 0 });
+      expect(second.usage.inputTokenDetails.cacheReadTokens).toBeGreaterThanOrEqual(entry!.tokens);
+      await middleware.flush();
+      await mos.forget({ userId: 'lily', ids: [items[0]!.id] });
+      expect(await model.activationStore!.list()).toEqual([]);
     } finally {
       await mos.close();
     }

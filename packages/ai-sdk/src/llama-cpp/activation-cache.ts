@@ -1,4 +1,4 @@
-import { ActivationMismatchError, MemosError } from '@memos-js/core';
+import { ActivationMismatchError, MemosError, ValidationError } from '@memos-js/core';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import type { ActivationEntry, ActivationStore } from './activation-store.ts';
 import { activationKey, tokensHash, type ModelFingerprint } from './model-fingerprint.ts';
@@ -7,8 +7,8 @@ import type { StablePrefix } from './stable-prefix.ts';
 /** An activation cache event (`onEvent` of the model). */
 export type ActivationEvent =
   | { type: 'cache-hit'; key: string; tokens: number; source: 'sequence' | 'file'; ms: number }
-  | { type: 'cache-miss'; key: string; tokens: number; reason: 'absent' | 'mismatch'; error?: ActivationMismatchError }
-  | { type: 'cache-build'; key: string; tokens: number; bytes: number; ms: number; path: string }
+  | { type: 'cache-miss'; key: string; tokens: number; reason: 'absent' | 'mismatch' | 'too-long'; error?: ActivationMismatchError }
+  | { type: 'cache-build'; key: string; tokens: number; bytes: number; ms: number; evaluateMs: number; saveMs: number; path: string }
   | { type: 'cache-evict'; key: string; bytes: number; path: string };
 
 /** Counters of the activation cache. */
@@ -42,9 +42,11 @@ export interface ActivationCache {
   readonly stats: ActivationStats;
   /**
    * Makes the sequence start with the evaluated prefix: already there, restored from its state file,
-   * or evaluated and saved (then evicting beyond the size cap).
+   * or evaluated and saved (then evicting beyond the size cap). `undefined` (a `too-long` miss) when the
+   * prefix and the `restTokens` after it do not fit the context without `LlamaCompletion` cutting the
+   * prompt's start (its default context-shift room, a tenth of the context): the call then runs uncached.
    */
-  prepare(prefix: StablePrefix): Promise<PreparedPrefix>;
+  prepare(prefix: StablePrefix, restTokens: number): Promise<PreparedPrefix | undefined>;
   /** Makes sure a verified state file of the prefix exists (building it when absent or refused); leaves the sequence holding the prefix when it built it. */
   warm(prefix: StablePrefix): Promise<{ entry: ActivationEntry; built: boolean }>;
 }
@@ -58,6 +60,9 @@ interface ActivationCacheOptions {
   tokenize(text: string): Token[];
   onEvent?: ((event: ActivationEvent) => void) | undefined;
 }
+
+/** Tokens a warmed prefix must leave for the rest of a prompt. */
+const MIN_ROOM = 64;
 
 /** Creates the activation cache of a sequence (internal to `createLlamaCppLanguageModel`). */
 export function createActivationCache(options: ActivationCacheOptions): ActivationCache {
@@ -76,16 +81,28 @@ export function createActivationCache(options: ActivationCacheOptions): Activati
     const common = commonPrefix(sequence.contextTokens, tokens);
     if (sequence.nextTokenIndex > common) await sequence.eraseContextTokenRanges([{ start: common, end: sequence.nextTokenIndex }]);
     if (common < tokens.length) await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(common));
+    const evaluated = performance.now();
+    const held = sequence.contextTokens;
+    if (held.length !== tokens.length || commonPrefix(held, tokens) !== tokens.length) {
+      // Never save a state that is not exactly the prefix (e.g. after a context shift).
+      throw new ActivationMismatchError(store.statePath(key), 'tokens', `${tokens.length} prefix tokens`, `${held.length} evaluated tokens`);
+    }
     await store.ensureDir();
     await sequence.saveStateToFile(store.tempPath(key));
     const { entry, evicted } = await store.commit({ key, fingerprint, prefixHash: hash, tokens: tokens.length, memoryIds: prefix.memoryIds, cubeIds: prefix.cubeIds });
     stats.builds += 1;
-    emit({ type: 'cache-build', key, tokens: tokens.length, bytes: entry.bytes, ms: performance.now() - started, path: entry.path });
+    const done = performance.now();
+    emit({ type: 'cache-build', key, tokens: tokens.length, bytes: entry.bytes, ms: done - started, evaluateMs: evaluated - started, saveMs: done - evaluated, path: entry.path });
     for (const item of evicted) {
       stats.evictions += 1;
       emit({ type: 'cache-evict', key: item.key, bytes: item.bytes, path: item.path });
     }
     return entry;
+  }
+
+  /** Longest prompt LlamaCompletion keeps whole (it leaves a tenth of the context for context shifts by default). */
+  function promptLimit(): number {
+    return sequence.contextSize - Math.max(1, Math.floor(sequence.contextSize / 10));
   }
 
   function keyOf(prefix: StablePrefix) {
@@ -105,6 +122,7 @@ export function createActivationCache(options: ActivationCacheOptions): Activati
     stats,
     async warm(prefix) {
       const { tokens, hash, key } = keyOf(prefix);
+      if (tokens.length > promptLimit() - MIN_ROOM) throw new ValidationError('createLlamaCppLanguageModel.warm.system', `the prefix (${tokens.length} tokens) leaves less than ${MIN_ROOM} tokens for the rest of a prompt in the ${sequence.contextSize}-token context`);
       try {
         const entry = await store.lookup(key, { fingerprintHash: fingerprint.hash, prefixHash: hash, tokens: tokens.length });
         if (entry !== undefined) {
@@ -119,8 +137,13 @@ export function createActivationCache(options: ActivationCacheOptions): Activati
       return { entry: await build(key, hash, tokens, prefix), built: true };
     },
 
-    async prepare(prefix) {
+    async prepare(prefix, restTokens) {
       const { body, tokens, hash, key } = keyOf(prefix);
+      if (tokens.length + restTokens > promptLimit()) {
+        stats.misses += 1;
+        emit({ type: 'cache-miss', key, tokens: tokens.length, reason: 'too-long' });
+        return undefined;
+      }
       const started = performance.now();
       if (commonPrefix(sequence.contextTokens, tokens) === tokens.length) {
         stats.hits += 1;
@@ -133,7 +156,13 @@ export function createActivationCache(options: ActivationCacheOptions): Activati
       try {
         entry = await store.lookup(key, { fingerprintHash: fingerprint.hash, prefixHash: hash, tokens: tokens.length });
         if (entry !== undefined) {
-          await sequence.loadStateFromFile(entry.path, { acceptRisk: true });
+          try {
+            await sequence.loadStateFromFile(entry.path, { acceptRisk: true });
+          } catch (error) {
+            // A state that passed its header check but cannot be read (e.g. corrupted): refused, rebuilt.
+            await sequence.clearHistory();
+            throw new ActivationMismatchError(entry.path, 'state', 'a loadable state', `a failed load (${(error as Error)?.message ?? String(error)})`);
+          }
           // The state file carries its tokens: a second check that it holds exactly this prefix.
           const loaded = sequence.contextTokens;
           if (loaded.length !== tokens.length || commonPrefix(loaded, tokens) !== tokens.length) {

@@ -71,6 +71,8 @@ export type LlamaCppLanguageModel = LanguageModelV4 & {
   setup(): Promise<void>;
   /** Frees the model, context and native resources; later calls throw `ClosedError`. */
   close(): Promise<void>;
+  /** Number of tokens of a text under the model's tokenizer (loads the model). */
+  countTokens(text: string): Promise<number>;
   /** Counters of the activation cache (all 0 without `activationCache`). */
   activationStats(): ActivationStats;
   /** The activation cache's on-disk store (`undefined` without `activationCache`), e.g. for `createActivationForgetHook`. */
@@ -162,10 +164,13 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
       if (loaded.activation && prefix && text.startsWith(prefix.text)) {
         // The prompt is evaluated as the prefix's own tokens + the rest's, so that the prefix's tokens
         // (and its saved state) are the same whatever follows it.
-        const prepared = await loaded.activation.prepare(prefix);
-        input = [...prepared.body, ...loaded.tokenize(text.slice(prefix.text.length))];
-        promptTokens = input.length + (loaded.beginningToken === null ? 0 : 1);
-        cacheWrite = prepared.written;
+        const rest = loaded.tokenize(text.slice(prefix.text.length));
+        const prepared = await loaded.activation.prepare(prefix, rest.length);
+        if (prepared) {
+          input = [...prepared.body, ...rest];
+          promptTokens = input.length + (loaded.beginningToken === null ? 0 : 1);
+          cacheWrite = prepared.written;
+        }
       }
       let leading = true;
       const seed = call.seed ?? options.seed;
@@ -280,6 +285,10 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
 
     async setup() {
       await load();
+    },
+
+    async countTokens(text) {
+      return (await load()).tokenCount(text);
     },
 
     activationStats() {

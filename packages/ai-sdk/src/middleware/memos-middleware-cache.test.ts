@@ -4,7 +4,7 @@ import { createMemOS, type MemOS, type MemoryItem } from '@memos-js/core';
 import { generateText, wrapLanguageModel, type ModelMessage } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MEMORY_HEADER } from './format-memories.ts';
+import { formatMemories, MEMORY_HEADER } from './format-memories.ts';
 import { memosMiddleware } from './memos-middleware.ts';
 import type { AfterTurnEvent, WorkingMemoryView } from './memos-middleware-options.ts';
 
@@ -205,7 +205,7 @@ describe('memosMiddleware two-block layout', () => {
     expect(writtenBefore).toBe(2);
   });
 
-  it('uses mos.scheduler when the runtime has one (working memory and afterTurn)', async () => {
+  it('uses mos.scheduler by default (working memory and afterTurn), here a stand-in', async () => {
     const events: AfterTurnEvent[] = [];
     const scheduler = {
       workingMemory: async ({ userId, sessionId }: { userId: string; sessionId: string }) => ({ userId, sessionId, version: 4, entries: [{ item: profile[0] as MemoryItem, score: 1, pinned: true }] }),
@@ -222,6 +222,36 @@ describe('memosMiddleware two-block layout', () => {
     const [meta] = await chat(model, memosMiddleware({ mos: withScheduler, identity, write: false }), ['hello']);
     expect(meta).toMatchObject({ workingMemoryVersion: 4, workingMemory: [profile[0]?.id] });
     expect(events.map((e) => e.query)).toEqual(['hello']);
+  });
+
+  it("with the runtime's MemScheduler: the stable block is its working memory and stays byte-identical while its version holds", async () => {
+    const model = new MockLanguageModelV4({ doGenerate: answer('Ok.') });
+    const middleware = memosMiddleware({ mos, identity });
+    const wrapped = wrapLanguageModel({ model, middleware });
+    const history: ModelMessage[] = [];
+    const seen: { version: number; block: string; hash: unknown; expected: string }[] = [];
+    for (const question of ['What is my beagle called?', 'Tell me about Biscuit the beagle', 'Do I work night shifts as a nurse?', 'Biscuit again please']) {
+      const snapshot = await mos.scheduler.workingMemory({ userId: 'priya', sessionId: 's1' });
+      history.push({ role: 'user', content: question });
+      const result = await generateText({ model: wrapped, instructions: 'sys', messages: history });
+      await middleware.flush();
+      await mos.scheduler.flush({ sessionId: 's1' });
+      history.push({ role: 'assistant', content: result.text });
+      const prompt = model.doGenerateCalls.at(-1)?.prompt ?? [];
+      const memos = result.providerMetadata?.['memos'] as Record<string, unknown>;
+      const block = textOf(prompt[1]).startsWith(`${MEMORY_HEADER} kind="working-memory"`) ? textOf(prompt[1]) : '';
+      const expected = snapshot.entries.length === 0 ? '' : formatMemories(snapshot.entries.map((e) => ({ item: e.item })), { kind: 'working-memory', version: snapshot.version });
+      seen.push({ version: snapshot.version, block, hash: memos['prefixHash'], expected });
+      expect(memos['workingMemoryVersion']).toBe(snapshot.version);
+    }
+    // The block is exactly the scheduler's working memory at call time (after the previous turn's update).
+    for (const turn of seen) expect(turn.block).toBe(turn.expected);
+    expect(seen.some((turn) => turn.block.length > 0)).toBe(true);
+    for (let i = 1; i < seen.length; i++) {
+      const [a, b] = [seen[i - 1], seen[i]];
+      if (a?.version === b?.version) expect(b?.hash).toBe(a?.hash);
+      else expect(b?.hash).not.toBe(a?.hash);
+    }
   });
 
   it('validates the new options', () => {

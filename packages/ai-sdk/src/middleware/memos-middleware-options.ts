@@ -1,4 +1,4 @@
-import type { Logger, MemOS, MemoryItem } from '@memos-js/core';
+import type { AfterTurnInput, Logger, MemOS, MemoryItem } from '@memos-js/core';
 import type { MemosCallContext, MemosIdentityResolver } from './memos-call-context.ts';
 import type { SessionMemoriesRequest, SessionMemory } from './get-session-memories.ts';
 import type { MemoryBlockInfo } from './format-memories.ts';
@@ -20,14 +20,8 @@ export interface WorkingMemoryRequest {
   cubeIds?: string[];
 }
 
-/** What the middleware reports after each answered turn (the scheduler updates working memory from it). */
-export interface AfterTurnEvent {
-  userId: string;
-  sessionId: string;
-  cubeIds?: string[];
-  query: string;
-  answer: string;
-}
+/** What the middleware reports after each answered turn (the scheduler's `afterTurn` input: it updates working memory from it). */
+export type AfterTurnEvent = AfterTurnInput;
 
 /** Where the two memory blocks go (see the README's "Injection that keeps caches warm"). */
 export interface MemosPlacement {
@@ -91,13 +85,13 @@ export interface MemosMiddlewareOptions {
   /** Approximate token budget of the working-memory block (default 1000); entries past it are left out, last first. */
   workingMemoryTokenBudget?: number;
   /**
-   * Reads the session's working memory (calls without a `sessionId` have none). Default: the MOS
-   * scheduler's `workingMemory({ userId, sessionId })` when the runtime has one; `false`: no working memory.
+   * Reads the session's working memory (calls without a `sessionId` have none). Default: the
+   * runtime's MemScheduler, `mos.scheduler.workingMemory({ userId, sessionId })`; `false`: no working memory.
    */
   workingMemory?: false | ((request: WorkingMemoryRequest) => Promise<WorkingMemoryView | undefined>);
   /**
-   * Called in the background after each answered turn of a session (after its write). Default: the
-   * MOS scheduler's `afterTurn` when the runtime has one; `false`: not called. Errors go to `onError`.
+   * Called in the background after each answered turn of a session (after its write). Default:
+   * `mos.scheduler.afterTurn`; `false`: not called. Errors go to `onError`.
    */
   afterTurn?: false | ((event: AfterTurnEvent) => Promise<void>);
   /**

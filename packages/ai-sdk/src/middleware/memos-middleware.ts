@@ -31,17 +31,6 @@ interface Turn {
   startedAt: Date;
 }
 
-/** The MOS scheduler as far as the middleware uses it (feature-detected: a runtime without one has no working memory). */
-interface SchedulerLike {
-  workingMemory(request: { userId: string; sessionId: string }): Promise<WorkingMemoryView | undefined>;
-  afterTurn?(event: AfterTurnEvent): Promise<unknown>;
-}
-
-function schedulerOf(mos: unknown): SchedulerLike | undefined {
-  const scheduler = (mos as { scheduler?: Partial<SchedulerLike> } | null)?.scheduler;
-  return scheduler && typeof scheduler.workingMemory === 'function' ? (scheduler as SchedulerLike) : undefined;
-}
-
 /** Finish reasons after which the turn is not written (failed, unfinished, or a tool step of a longer turn). */
 const NOT_WRITTEN: ReadonlySet<LanguageModelV4FinishReason['unified']> = new Set(['error', 'tool-calls', 'interrupted']);
 
@@ -79,11 +68,11 @@ export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddlewar
   if (!(assistantWeight >= 0 && assistantWeight <= 1)) throw new ValidationError('memosMiddleware.assistantWeight', 'must be a number in 0..1');
   const workingMemoryTokenBudget = options.workingMemoryTokenBudget ?? 1000;
   if (!Number.isFinite(workingMemoryTokenBudget) || workingMemoryTokenBudget < 0) throw new ValidationError('memosMiddleware.workingMemoryTokenBudget', 'must be a finite number >= 0');
-  const scheduler = schedulerOf(mos);
+  // Default: the runtime's MemScheduler (read when the call runs: `mos.scheduler` exists after setup).
   const readWorkingMemory = options.workingMemory === false ? undefined
-    : options.workingMemory ?? (scheduler ? (request: WorkingMemoryRequest) => scheduler.workingMemory({ userId: request.userId, sessionId: request.sessionId }) : undefined);
+    : options.workingMemory ?? ((request: WorkingMemoryRequest) => mos.scheduler.workingMemory({ userId: request.userId, sessionId: request.sessionId }));
   const afterTurn = options.afterTurn === false ? undefined
-    : options.afterTurn ?? (scheduler?.afterTurn ? async (event: AfterTurnEvent) => void (await scheduler.afterTurn?.(event)) : undefined);
+    : options.afterTurn ?? (async (event: AfterTurnEvent) => void (await mos.scheduler.afterTurn(event)));
   const providerCache = options.providerCache ?? true;
   const retrieve = options.retrieve ?? getSessionMemories;
   const format = options.format ?? formatMemories;

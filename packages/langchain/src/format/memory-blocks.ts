@@ -1,5 +1,5 @@
 import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
-import type { MemOS, MemoryItem } from '@memos-js/core';
+import type { AfterTurnInput, MemOS, MemoryItem } from '@memos-js/core';
 
 /** Where the per-turn retrieved block goes: right before the last human message (default), appended to the system message (the old layout), or nowhere. */
 export type RetrievedPlacement = 'before-last-user' | 'after-system' | 'none';
@@ -21,38 +21,19 @@ export interface WorkingMemoryView {
 /** Reads a session's working memory. */
 export type WorkingMemoryReader = (request: { userId: string; sessionId: string }) => Promise<WorkingMemoryView | undefined>;
 
-/** What the adapters report after each turn. */
-export interface AfterTurnEvent {
-  userId: string;
-  sessionId: string;
-  cubeIds?: string[];
-  query: string;
-  answer: string;
-}
+/** What the adapters report after each turn (the scheduler's `afterTurn` input). */
+export type AfterTurnEvent = AfterTurnInput;
 
-interface SchedulerLike {
-  workingMemory?: WorkingMemoryReader;
-  afterTurn?: (event: AfterTurnEvent) => Promise<unknown>;
-}
-
-function schedulerOf(mos: MemOS): SchedulerLike | undefined {
-  return (mos as unknown as { scheduler?: SchedulerLike }).scheduler ?? undefined;
-}
-
-/** The working-memory reader: the option (`false`: none), else `mos.scheduler.workingMemory` when the runtime has a scheduler. */
+/** The working-memory reader: the option (`false`: none), else the runtime's MemScheduler (`mos.scheduler.workingMemory`). */
 export function workingMemoryReader(mos: MemOS, option: false | WorkingMemoryReader | undefined): WorkingMemoryReader | undefined {
   if (option === false) return undefined;
-  if (option) return option;
-  const scheduler = schedulerOf(mos);
-  return typeof scheduler?.workingMemory === 'function' ? (request) => (scheduler.workingMemory as WorkingMemoryReader)(request) : undefined;
+  return option ?? ((request) => mos.scheduler.workingMemory(request));
 }
 
-/** The after-turn hook: the option (`false`: none), else `mos.scheduler.afterTurn` when the runtime has a scheduler. */
+/** The after-turn hook: the option (`false`: none), else the runtime's MemScheduler (`mos.scheduler.afterTurn`). */
 export function afterTurnHook(mos: MemOS, option: false | ((event: AfterTurnEvent) => Promise<void>) | undefined): ((event: AfterTurnEvent) => Promise<void>) | undefined {
   if (option === false) return undefined;
-  if (option) return option;
-  const scheduler = schedulerOf(mos);
-  return typeof scheduler?.afterTurn === 'function' ? async (event) => void (await scheduler.afterTurn?.(event)) : undefined;
+  return option ?? (async (event) => void (await mos.scheduler.afterTurn(event)));
 }
 
 /** Working-memory entries that still carry their item, in the snapshot's order. */

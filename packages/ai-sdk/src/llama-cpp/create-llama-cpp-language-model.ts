@@ -1,15 +1,14 @@
-import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4FinishReason, LanguageModelV4GenerateResult, LanguageModelV4StreamPart,
   LanguageModelV4StreamResult, LanguageModelV4Usage, SharedV4Warning,
 } from '@ai-sdk/provider';
-import { ClosedError, DependencyFailedError, ModelCallError, ValidationError } from '@memos-js/core';
-import type { LlamaCompletion, LlamaCompletionGenerationOptions, LlamaCompletionResponse, LlamaGrammar, Token } from 'node-llama-cpp';
-import { createActivationCache, type ActivationCache, type ActivationEvent, type ActivationStats } from './activation-cache.ts';
+import { ClosedError, ModelCallError, ValidationError } from '@memos-js/core';
+import type { LlamaCompletionGenerationOptions, LlamaCompletionResponse, Token } from 'node-llama-cpp';
+import type { ActivationCache, ActivationEvent, ActivationStats } from './activation-cache.ts';
 import { createActivationStore, type ActivationEntry, type ActivationStore } from './activation-store.ts';
-import { loadNodeLlamaCpp } from './load-node-llama-cpp.ts';
-import { modelFingerprint, sha256File, type ModelFingerprint } from './model-fingerprint.ts';
+import { loadLlamaCppModel, type LoadedLlamaModel } from './load-llama-cpp-model.ts';
+import type { ModelFingerprint } from './model-fingerprint.ts';
 import { DEFAULT_PROMPT_LABELS, promptToText, type PromptLabels } from './prompt-to-text.ts';
 import type { StablePrefix } from './stable-prefix.ts';
 import { stablePrefixOf } from './stable-prefix.ts';
@@ -86,20 +85,6 @@ export type LlamaCppLanguageModel = LanguageModelV4 & {
   warm(prefix: ActivationWarmInput): Promise<{ entry: ActivationEntry; built: boolean }>;
 };
 
-interface Loaded {
-  completion: LlamaCompletion;
-  tokenCount(text: string): number;
-  tokenize(text: string): Token[];
-  /** The beginning token the completion prepends to every input, if any. */
-  beginningToken: Token | null;
-  activation?: ActivationCache;
-  fingerprint?: ModelFingerprint;
-  meter(): { usedInputTokens: number; usedOutputTokens: number };
-  /** A grammar for the JSON response format, and a warning when the schema could not be enforced. */
-  jsonGrammar(schema: unknown): Promise<{ grammar: LlamaGrammar; warning?: SharedV4Warning }>;
-  dispose(): Promise<void>;
-}
-
 interface RunHooks {
   /** Called once, before the first text, with the call's warnings. */
   onStart(warnings: SharedV4Warning[]): void;
@@ -133,14 +118,14 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
   if (sha !== undefined && !/^[0-9a-f]{64}$/.test(sha)) throw new ValidationError(`${FEATURE}.activationCache.modelSha256`, 'must be a lowercase sha256 hex digest');
   const store = options.activationCache ? createActivationStore(options.activationCache) : undefined;
   const idleStats: ActivationStats = { hits: 0, sequenceHits: 0, fileHits: 0, misses: 0, mismatches: 0, builds: 0, evictions: 0 };
-  let loading: Promise<Loaded> | undefined;
+  let loading: Promise<LoadedLlamaModel> | undefined;
   let closed = false;
   let activation: ActivationCache | undefined;
   let queue: Promise<unknown> = Promise.resolve();
 
-  function load(): Promise<Loaded> {
+  function load(): Promise<LoadedLlamaModel> {
     if (closed) return Promise.reject(new ClosedError(`llama-cpp model ${modelId}`, 'closed'));
-    loading ??= loadModel(options, labels, store).then((loaded) => {
+    loading ??= loadLlamaCppModel(options, labels, store).then((loaded) => {
       activation = loaded.activation;
       return loaded;
     }).catch((error: unknown) => {
@@ -325,81 +310,6 @@ export function createLlamaCppLanguageModel(options: LlamaCppLanguageModelOption
     },
   };
   return model;
-}
-
-async function loadModel(options: LlamaCppLanguageModelOptions, labels: PromptLabels, store: ActivationStore | undefined): Promise<Loaded> {
-  const adapters = (options.lora?.adapters ?? []).map((adapter) => ({ filePath: adapter.filePath, scale: adapter.scale ?? 1 }));
-  for (const path of [options.modelPath, ...adapters.map((adapter) => adapter.filePath)]) {
-    try {
-      await access(path);
-    } catch (error) {
-      const field = path === options.modelPath ? 'modelPath' : 'lora.adapters';
-      throw new ValidationError(`${FEATURE}.${field}`, `cannot read ${JSON.stringify(path)}`, { cause: error });
-    }
-  }
-  const { getLlama, LlamaCompletion, LlamaLogLevel, LlamaVocabularyType } = await loadNodeLlamaCpp(FEATURE);
-  let llama: Awaited<ReturnType<typeof getLlama>>;
-  try {
-    llama = await getLlama({ gpu: options.gpu ?? 'auto', build: 'never', logLevel: LlamaLogLevel.error });
-  } catch (error) {
-    // No usable native binary for this machine (node-llama-cpp is installed but cannot run).
-    throw new DependencyFailedError('node-llama-cpp', FEATURE, (error as Error)?.message ?? String(error), { cause: error });
-  }
-  try {
-    const model = await llama.loadModel({ modelPath: options.modelPath });
-    const context = await model.createContext({
-      contextSize: options.contextSize ?? Math.min(model.trainContextSize, 4096),
-      sequences: 1,
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
-      ...(adapters.length > 0 ? { lora: { adapters } } : {}),
-    });
-    const sequence = context.getSequence();
-    const completion = new LlamaCompletion({ contextSequence: sequence });
-    // As LlamaCompletion decides it (node-llama-cpp's resolveBeginningTokenToPrepend, not exported).
-    const vocabulary = model.vocabularyType;
-    const beginningToken = vocabulary === LlamaVocabularyType.rwkv || vocabulary === LlamaVocabularyType.ugm
-      ? null
-      : vocabulary === LlamaVocabularyType.wpm || model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
-    let fingerprint: ModelFingerprint | undefined;
-    let activation: ActivationCache | undefined;
-    if (store) {
-      fingerprint = modelFingerprint({
-        modelSha256: options.activationCache?.modelSha256 ?? await sha256File(options.modelPath),
-        contextSize: context.contextSize,
-        adapters: await Promise.all(adapters.map(async (adapter) => ({ sha256: await sha256File(adapter.filePath), scale: adapter.scale }))),
-        promptFormat: `memos-plain-text/1 ${JSON.stringify(labels)}`,
-      });
-      activation = createActivationCache({ store, fingerprint, sequence, beginningToken, tokenize: (text) => model.tokenize(text), onEvent: options.onEvent });
-    }
-    return {
-      completion,
-      beginningToken,
-      tokenize: (text) => model.tokenize(text),
-      ...(activation ? { activation } : {}),
-      ...(fingerprint ? { fingerprint } : {}),
-      tokenCount: (text) => model.tokenize(text).length,
-      meter: () => sequence.tokenMeter.getState(),
-      async jsonGrammar(schema) {
-        if (schema === undefined) return { grammar: await llama.getGrammarFor('json') };
-        try {
-          return { grammar: await llama.createGrammarForJsonSchema(schema as Parameters<typeof llama.createGrammarForJsonSchema>[0]) };
-        } catch (error) {
-          // A schema node-llama-cpp's GBNF converter does not support: any JSON value, with a warning.
-          const details = `schema not enforced (${(error as Error)?.message ?? String(error)}); output is constrained to JSON only`;
-          return { grammar: await llama.getGrammarFor('json'), warning: { type: 'compatibility', feature: 'responseFormat.schema', details } };
-        }
-      },
-      async dispose() {
-        completion.dispose();
-        await context.dispose();
-        await model.dispose();
-        await llama.dispose();
-      },
-    };
-  } catch (error) {
-    await llama.dispose();
-    throw new ModelCallError(basename(options.modelPath), `Loading ${options.modelPath} with node-llama-cpp failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-  }
 }
 
 function finishReasonOf(stopReason: LlamaCompletionResponse['metadata']['stopReason']): LanguageModelV4FinishReason {

@@ -13,8 +13,8 @@ export interface MemoryBlockInfo {
 export const MEMORY_HEADER = '<memos-notes';
 
 const DESCRIPTIONS: Record<MemoryBlockInfo['kind'], string> = {
-  'working-memory': 'Working memory of this conversation, in a fixed order.',
-  retrieved: 'Retrieved for the latest message, most relevant first.',
+  'working-memory': 'Working memory, fixed order.',
+  retrieved: 'For the latest message, best first.',
 };
 
 /**

@@ -121,7 +121,7 @@ export function memosAgentMiddleware(options: MemosAgentMiddlewareOptions) {
       const scope = await resolveScope(options, { context: request.runtime.context, configurable: request.runtime.configurable }, name);
       const view = readWorkingMemory && scope.sessionId ? await readWorkingMemory({ userId: scope.userId, sessionId: scope.sessionId }) : undefined;
       const working = workingMemoryItems(view);
-      const workingText = formatMemories(working, { ...options, header: 'Working memory of this conversation, in a fixed order.', kind: 'working-memory', ...(view ? { version: view.version } : {}) });
+      const workingText = formatMemories(working, { ...options, header: 'Working memory, fixed order.', kind: 'working-memory', ...(view ? { version: view.version } : {}) });
       let hits: SearchHit[] = [];
       if (placement.retrieved !== 'none') {
         ({ hits } = await mos.search({

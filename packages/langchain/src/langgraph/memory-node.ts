@@ -185,12 +185,12 @@ export function memoryMessages(options: MemoryMessagesOptions): BaseMessage[] {
   const working = options.workingMemory;
   const workingText = placement.workingMemory === 'after-system' && working
     ? renderRecalledNotes({
-      kind: 'working-memory', attributes: { version: String(working.version) }, description: 'Working memory of this conversation, in a fixed order.',
+      kind: 'working-memory', attributes: { version: String(working.version) }, description: 'Working memory, fixed order.',
       notes: working.notes.map((note) => ({ text: note.text, provenance: note.createdAt.slice(0, 10) })),
     })
     : '';
   const retrievedText = placement.retrieved === 'none' ? '' : renderRecalledNotes({
-    kind: 'retrieved', description: 'Retrieved for the latest message, most relevant first.',
+    kind: 'retrieved', description: 'For the latest message, best first.',
     notes: (options.memories ?? []).map((memory) => ({ text: memory.text, provenance: memory.createdAt.slice(0, 10) })),
   });
   let at = 0;

@@ -273,6 +273,15 @@ class AdapterSequence {
     await this.#check.sync(op.kind, actor);
   }
 
+  /**
+   * Waits for the MemScheduler's background work of a finished turn (the prefetch that fills the
+   * session's working memory, which later turns inject), so working memory is part of what is checked.
+   */
+  async #settle(): Promise<void> {
+    const scheduler = (this.#mos as { scheduler?: { flush?: (options: { timeoutMs: number }) => Promise<void> } }).scheduler;
+    await scheduler?.flush?.({ timeoutMs: 10_000 }).catch(() => undefined);
+  }
+
   /** A marker of the item the actor may read (kept on update), else a new one. */
   #visibleMarker(actor: string, id: string): string {
     const item = this.#world.items.get(id);
@@ -372,6 +381,7 @@ class AdapterSequence {
       return { messages: result.messages.map((m) => m.text), prompts: model.calls.map((call) => call.messages.map((m) => m.text)) };
     };
     await this.#check.call(save ? 'agent (save)' : 'agent', actor, { cubeId, prompt }, invoke(cubeId), this.#hiddenCube(actor, cubeId) ? invoke(this.#unknownCube) : undefined);
+    await this.#settle();
     if (save) await this.#check.sync('agent (save)', actor);
   }
 
@@ -390,6 +400,7 @@ class AdapterSequence {
       }
     };
     await this.#check.call(write ? 'aiMiddleware (write)' : 'aiMiddleware', actor, { cubeId, prompt }, call(cubeId), this.#hiddenCube(actor, cubeId) ? call(this.#unknownCube) : undefined);
+    await this.#settle();
     if (write) await this.#check.sync('aiMiddleware (write)', actor);
   }
 }

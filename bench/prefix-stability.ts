@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     const rows: (string | number)[][] = [];
     openai = { model: modelId };
     for (const [name, options] of [['two-block (default)', {}], ['old: one block after system', OLD]] as const) {
-      const { usage: u } = await runLayout(name, options, hasScheduler, provider(modelId));
+      const { usage: u } = await runLayout(name, options, false, provider(modelId));
       rows.push([name, u.input, u.cached, u.input === 0 ? 0 : u.cached / u.input]);
       openai[name] = { inputTokens: u.input, cachedInputTokens: u.cached };
     }

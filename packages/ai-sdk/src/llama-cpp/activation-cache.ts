@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { ActivationMismatchError, MemosError, ValidationError } from '@memos-js/core';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import type { ActivationEntry, ActivationStore } from './activation-store.ts';
@@ -88,8 +89,16 @@ export function createActivationCache(options: ActivationCacheOptions): Activati
       throw new ActivationMismatchError(store.statePath(key), 'tokens', `${tokens.length} prefix tokens`, `${held.length} evaluated tokens`);
     }
     await store.ensureDir();
-    await sequence.saveStateToFile(store.tempPath(key));
-    const { entry, evicted } = await store.commit({ key, fingerprint, prefixHash: hash, tokens: tokens.length, memoryIds: prefix.memoryIds, cubeIds: prefix.cubeIds });
+    const temp = store.tempPath(key);
+    let committed: Awaited<ReturnType<ActivationStore['commit']>>;
+    try {
+      await sequence.saveStateToFile(temp);
+      committed = await store.commit({ key, fingerprint, prefixHash: hash, tokens: tokens.length, memoryIds: prefix.memoryIds, cubeIds: prefix.cubeIds }, temp);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    const { entry, evicted } = committed;
     stats.builds += 1;
     const done = performance.now();
     emit({ type: 'cache-build', key, tokens: tokens.length, bytes: entry.bytes, ms: done - started, evaluateMs: evaluated - started, saveMs: done - evaluated, path: entry.path });

@@ -20,8 +20,10 @@ afterEach(async () => {
 async function put(store: ActivationStore, tokens: number[], bytes: number, provenance: { memoryIds?: string[]; cubeIds?: string[] } = {}, fingerprint = plain) {
   const hash = tokensHash(tokens);
   const key = activationKey(fingerprint.hash, hash);
-  await writeFile(store.tempPath(key), Buffer.alloc(bytes, 1));
-  return store.commit({ key, fingerprint, prefixHash: hash, tokens: tokens.length, memoryIds: provenance.memoryIds ?? [], cubeIds: provenance.cubeIds ?? [] });
+  const temp = store.tempPath(key);
+  expect(store.tempPath(key)).not.toBe(temp);
+  await writeFile(temp, Buffer.alloc(bytes, 1));
+  return store.commit({ key, fingerprint, prefixHash: hash, tokens: tokens.length, memoryIds: provenance.memoryIds ?? [], cubeIds: provenance.cubeIds ?? [] }, temp);
 }
 
 describe('model fingerprint', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ActivationMismatchError, ValidationError, type ForgetHook } from '@memos-js/core';
@@ -48,7 +49,7 @@ export interface ActivationStore {
   readonly maxBytes: number;
   /** Where the state of `key` lives (whether or not it exists). */
   statePath(key: string): string;
-  /** A temporary path to save a new state of `key` to, before {@link ActivationStore.commit} (see {@link ActivationStore.ensureDir}). */
+  /** A fresh temporary path (unique per call, so concurrent builders never share one) to save a new state of `key` to, before {@link ActivationStore.commit} (see {@link ActivationStore.ensureDir}). */
   tempPath(key: string): string;
   /** Creates the folder (idempotent). */
   ensureDir(): Promise<void>;
@@ -57,8 +58,8 @@ export interface ActivationStore {
    * does not match `expected` throws {@link ActivationMismatchError}; the caller must not load it.
    */
   lookup(key: string, expected: ActivationExpectation): Promise<ActivationEntry | undefined>;
-  /** Moves a state saved at `tempPath(key)` in place, writes its header, then evicts beyond `maxBytes`. Returns the evicted entries. */
-  commit(entry: Omit<ActivationEntry, 'format' | 'path' | 'bytes' | 'createdAt' | 'lastUsedAt'>): Promise<{ entry: ActivationEntry; evicted: ActivationEntry[] }>;
+  /** Moves a state saved at `tempPath` (from {@link ActivationStore.tempPath}) in place, writes its header, then evicts beyond `maxBytes`. Returns the evicted entries. */
+  commit(entry: Omit<ActivationEntry, 'format' | 'path' | 'bytes' | 'createdAt' | 'lastUsedAt'>, tempPath: string): Promise<{ entry: ActivationEntry; evicted: ActivationEntry[] }>;
   /** Marks an entry as used now (LRU). */
   touch(entry: ActivationEntry): Promise<void>;
   /** Removes the state and header of `key` (no error when absent). */
@@ -106,15 +107,16 @@ export function createActivationStore(options: ActivationStoreOptions): Activati
 
   async function writeHeader(entry: ActivationEntry): Promise<void> {
     const path = headerPath(entry.key);
-    await writeFile(`${path}.tmp`, JSON.stringify(entry));
-    await rename(`${path}.tmp`, path);
+    const temp = `${path}.${process.pid}-${randomUUID()}.tmp`;
+    await writeFile(temp, JSON.stringify(entry));
+    await rename(temp, path);
   }
 
   const store: ActivationStore = {
     dir,
     maxBytes: options.maxBytes,
     statePath,
-    tempPath: (key) => `${statePath(key)}.tmp`,
+    tempPath: (key) => `${statePath(key)}.${process.pid}-${randomUUID()}.tmp`,
 
     async ensureDir() {
       await mkdir(dir, { recursive: true });
@@ -144,10 +146,10 @@ export function createActivationStore(options: ActivationStoreOptions): Activati
       return { ...entry, path };
     },
 
-    async commit(partial) {
+    async commit(partial, tempPath) {
       await mkdir(dir, { recursive: true });
       const path = statePath(partial.key);
-      await rename(store.tempPath(partial.key), path);
+      await rename(tempPath, path);
       const now = new Date().toISOString();
       const entry: ActivationEntry = { format: FORMAT, ...partial, path, bytes: (await stat(path)).size, createdAt: now, lastUsedAt: now };
       await writeHeader(entry);

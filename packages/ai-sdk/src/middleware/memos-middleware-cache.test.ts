@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LanguageModelV4GenerateResult, LanguageModelV4Prompt, LanguageModelV4Usage } from '@ai-sdk/provider';
-import { createMemOS, type MemOS, type MemoryItem } from '@memos-js/core';
+import { createMemOS, isAssistantMemory, type MemOS, type MemoryItem } from '@memos-js/core';
 import { generateText, wrapLanguageModel, type ModelMessage } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,6 +107,18 @@ describe('memosMiddleware two-block layout', () => {
     expect(hashes[0]).toBe(hashes[1]);
     expect(hashes[2]).not.toBe(hashes[1]);
     expect(hashes[3]).toBe(hashes[2]);
+  });
+
+  it("leaves the assistant's own replies out of the working-memory block unless pinned", async () => {
+    const { items: [reply] } = await mos.add({ userId: 'priya', cubeId: 'chats', messages: [{ role: 'assistant', content: 'Got it, I will keep that in mind!' }] });
+    const pinnedReply = await mos.add({ userId: 'priya', cubeId: 'chats', messages: [{ role: 'assistant', content: 'Your locker code is 4711.' }] });
+    const view: WorkingMemoryView = { version: 9, entries: [
+      { item: profile[0] as MemoryItem, score: 1, pinned: false }, { item: reply as MemoryItem, score: 1, pinned: false }, { item: pinnedReply.items[0] as MemoryItem, score: 1, pinned: true },
+    ] };
+    const model = new MockLanguageModelV4({ doGenerate: answer('Ok.') });
+    const [meta] = await chat(model, memosMiddleware({ mos, identity, write: false, workingMemory: async () => view }), ['hi']);
+    expect(meta?.['workingMemory']).toEqual([profile[0]?.id, pinnedReply.items[0]?.id]);
+    expect(textOf(model.doGenerateCalls[0]?.prompt[1])).not.toContain('keep that in mind');
   });
 
   it('does not repeat working-memory items in the retrieved block', async () => {
@@ -240,7 +252,9 @@ describe('memosMiddleware two-block layout', () => {
       const prompt = model.doGenerateCalls.at(-1)?.prompt ?? [];
       const memos = result.providerMetadata?.['memos'] as Record<string, unknown>;
       const block = textOf(prompt[1]).startsWith(`${MEMORY_HEADER} kind="working-memory"`) ? textOf(prompt[1]) : '';
-      const expected = snapshot.entries.length === 0 ? '' : formatMemories(snapshot.entries.map((e) => ({ item: e.item })), { kind: 'working-memory', version: snapshot.version });
+      // The scheduler admits the assistant's replies too; the block leaves them out (unless pinned).
+      const shown = snapshot.entries.filter((e) => e.pinned || !isAssistantMemory(e.item));
+      const expected = shown.length === 0 ? '' : formatMemories(shown.map((e) => ({ item: e.item })), { kind: 'working-memory', version: snapshot.version });
       seen.push({ version: snapshot.version, block, hash: memos['prefixHash'], expected });
       expect(memos['workingMemoryVersion']).toBe(snapshot.version);
     }

@@ -2,7 +2,7 @@ import type {
   LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4FinishReason, LanguageModelV4Middleware, LanguageModelV4StreamPart,
   SharedV4ProviderMetadata,
 } from '@ai-sdk/provider';
-import { checkIdentityOptions, DEFAULT_ASSISTANT_WEIGHT, DEFAULT_MIN_SCORE, relevantMemories, ValidationError } from '@memos-js/core';
+import { checkIdentityOptions, DEFAULT_ASSISTANT_WEIGHT, DEFAULT_MIN_SCORE, isAssistantMemory, relevantMemories, ValidationError } from '@memos-js/core';
 import { BackgroundWrites } from './background-writes.ts';
 import { formatMemories } from './format-memories.ts';
 import { getSessionMemories, type SessionMemory } from './get-session-memories.ts';
@@ -96,7 +96,9 @@ export function memosMiddleware(options: MemosMiddlewareOptions): MemosMiddlewar
       const snapshot = await readWorkingMemory({ mos, userId: context.userId, sessionId: context.sessionId, ...(cubeIds !== undefined ? { cubeIds } : {}) });
       if (snapshot !== undefined) {
         workingVersion = snapshot.version;
-        const entries = snapshot.entries.flatMap((entry) => (entry.item ? [{ item: entry.item, ...(entry.score !== undefined ? { score: entry.score } : {}) }] : []));
+        // The assistant's own replies stay out of this block too, unless pinned (or assistantWeight > 0).
+        const entries = snapshot.entries.flatMap((entry) => (entry.item && (assistantWeight > 0 || entry.pinned === true || !isAssistantMemory(entry.item))
+          ? [{ item: entry.item, ...(entry.score !== undefined ? { score: entry.score } : {}) }] : []));
         ({ memories: working, text: workingText } = selectWithinBudget({
           memories: entries, tokenBudget: workingMemoryTokenBudget, countTokens, format: (m) => format(m, { kind: 'working-memory', version: snapshot.version }),
         }));

@@ -120,7 +120,7 @@ export function memosAgentMiddleware(options: MemosAgentMiddlewareOptions) {
       if (query.length === 0) return handler(request);
       const scope = await resolveScope(options, { context: request.runtime.context, configurable: request.runtime.configurable }, name);
       const view = readWorkingMemory && scope.sessionId ? await readWorkingMemory({ userId: scope.userId, sessionId: scope.sessionId }) : undefined;
-      const working = workingMemoryItems(view);
+      const working = workingMemoryItems(view, assistantWeight > 0);
       const workingText = formatMemories(working, { ...options, header: 'Working memory, fixed order.', kind: 'working-memory', ...(view ? { version: view.version } : {}) });
       let hits: SearchHit[] = [];
       if (placement.retrieved !== 'none') {

@@ -1,5 +1,5 @@
 import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
-import type { AfterTurnInput, MemOS, MemoryItem } from '@memos-js/core';
+import { isAssistantMemory, type AfterTurnInput, type MemOS, type MemoryItem } from '@memos-js/core';
 
 /** Where the per-turn retrieved block goes: right before the last human message (default), appended to the system message (the old layout), or nowhere. */
 export type RetrievedPlacement = 'before-last-user' | 'after-system' | 'none';
@@ -15,7 +15,7 @@ export interface MemoryPlacement {
 /** A session's working memory as the adapters read it (structurally a core `WorkingMemorySnapshot`). */
 export interface WorkingMemoryView {
   version: number;
-  entries: ReadonlyArray<{ item: MemoryItem }>;
+  entries: ReadonlyArray<{ item: MemoryItem; pinned?: boolean }>;
 }
 
 /** Reads a session's working memory. */
@@ -36,9 +36,9 @@ export function afterTurnHook(mos: MemOS, option: false | ((event: AfterTurnEven
   return option ?? (async (event) => void (await mos.scheduler.afterTurn(event)));
 }
 
-/** Working-memory entries that still carry their item, in the snapshot's order. */
-export function workingMemoryItems(view: WorkingMemoryView | undefined): MemoryItem[] {
-  return (view?.entries ?? []).flatMap((entry) => (entry.item ? [entry.item] : []));
+/** Working-memory entries that still carry their item, in the snapshot's order; the assistant's own replies left out unless pinned or `includeAssistant`. */
+export function workingMemoryItems(view: WorkingMemoryView | undefined, includeAssistant = false): MemoryItem[] {
+  return (view?.entries ?? []).flatMap((entry) => (entry.item && (includeAssistant || entry.pinned === true || !isAssistantMemory(entry.item)) ? [entry.item] : []));
 }
 
 /**

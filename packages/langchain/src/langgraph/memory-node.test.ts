@@ -146,7 +146,7 @@ describe('memory node two-block layout', () => {
     // The same search keeps the reply when asked to: the filter, not the ranking, left it out.
     const all = await createMemoryNode({ store, identity: { userId: 'alice' }, limit: 8, includeAssistant: true })({ messages: [new HumanMessage('How long is my climbing rope? Keep it in mind.')] }, {});
     expect(all.memories?.map((m) => m.text)).toContain('Noted, I will keep your rope length in mind!');
-    const view = { version: 5, entries: [{ item: { id: 'h1', text: 'My climbing rope is sixty metres long', createdAt: '2025-01-01T00:00:00.000Z' } as never }] };
+    const view = { version: 5, entries: [{ item: { id: 'h1', text: 'My climbing rope is sixty metres long', createdAt: '2025-01-01T00:00:00.000Z', sources: [{ role: 'user' }] } as never }] };
     const withWm = createMemoryNode({ store, identity: { userId: 'alice' }, limit: 8, workingMemory: async () => view });
     const update = await withWm({ messages: [new HumanMessage('How long is my climbing rope?')] }, { configurable: { thread_id: 's' } });
     expect(update.workingMemory).toEqual({ version: 5, notes: [{ id: 'h1', text: 'My climbing rope is sixty metres long', createdAt: '2025-01-01T00:00:00.000Z' }] });

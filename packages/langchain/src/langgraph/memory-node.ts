@@ -144,7 +144,7 @@ export function createMemoryNode(options: MemoryNodeOptions) {
     if (readWorkingMemory) {
       const scope = await resolveScope(options, { context: config.context, configurable: config.configurable }, 'memoryNode');
       const view = scope.sessionId ? await readWorkingMemory({ userId: scope.userId, sessionId: scope.sessionId }) : undefined;
-      if (view) working = { version: view.version, notes: workingMemoryItems(view).map((item) => ({ id: item.id, text: item.text, createdAt: item.createdAt })) };
+      if (view) working = { version: view.version, notes: workingMemoryItems(view, options.includeAssistant === true).map((item) => ({ id: item.id, text: item.text, createdAt: item.createdAt })) };
     }
     const withWorking = (memories: RetrievedMemory[]): MemoryNodeUpdate => (readWorkingMemory ? { [memoriesKey]: memories, [workingMemoryKey]: working } : { [memoriesKey]: memories }) as MemoryNodeUpdate;
     if (query.length === 0) return withWorking([]);

@@ -76,7 +76,8 @@ export async function POST(request: Request): Promise<Response> {
         identity: { userId, cubeId },
         topK: 5,
         tokenBudget: 800,
-        onInjected: ({ memories }) => show({ ...panel, injected: memories.map((m) => toMemoryView(m.item, m.score)) }),
+        // Both blocks: the session's working memory (the stable block), then this turn's retrieved memories.
+        onInjected: ({ memories, workingMemory }) => show({ ...panel, injected: [...workingMemory.memories, ...memories].map((m) => toMemoryView(m.item, m.score)) }),
         onWritten: ({ items }) => void (created = items),
         onError: (error) => {
           writeError = error;

@@ -87,6 +87,8 @@ export class PersistedJobQueue implements JobQueue {
   #renewTimer: ReturnType<typeof setInterval> | undefined;
   #pumping = false;
   #again = false;
+  /** When this worker last re-queued expired leases (at most every min(1 s, lease / 2)). */
+  #lastRecover = 0;
 
   constructor(store: JobStore, tuning: JobQueueTuning = {}) {
     this.backend = store.backend;
@@ -220,7 +222,10 @@ export class PersistedJobQueue implements JobQueue {
         if (this.#state !== 'started') return;
         const free = this.#t.concurrency - this.#running.size;
         if (free <= 0) break;
-        await this.#store.recover(this.#iso());
+        if (Date.now() - this.#lastRecover >= Math.min(1000, this.#t.leaseMs / 2)) {
+          this.#lastRecover = Date.now();
+          await this.#store.recover(this.#iso());
+        }
         const jobs = await this.#store.claim({ now: this.#iso(), limit: free, owner: this.#owner, leaseUntil: this.#iso(this.#t.leaseMs) });
         for (const job of jobs) this.#run(job);
         if (jobs.length === free) this.#again = true;

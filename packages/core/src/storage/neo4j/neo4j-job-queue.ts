@@ -126,9 +126,14 @@ class Neo4jJobStore implements JobStore {
   }
 
   async complete(id: string, owner: string): Promise<void> {
+    // No shared lock here (completions of many workers would serialise on it): the job becomes a
+    // payload-less `done` node, folded into the namespace counter by `recover` (every second or so).
     await this.#conn.write('complete', async (tx) => {
-      const deleted = await tx.run(`MATCH (j:Job {ns: $ns, id: $id}) WHERE j.owner = $owner AND j.state = 'running' DELETE j RETURN count(*) AS n`, { ns: this.#ns, id, owner });
-      if (Number(deleted.records[0]?.get('n') ?? 0) > 0) await tx.run('MATCH (q:JobQueue {ns: $ns}) SET q.done = q.done + 1', { ns: this.#ns });
+      await tx.run(
+        `MATCH (j:Job {ns: $ns, id: $id}) WHERE j.owner = $owner AND j.state = 'running'
+         SET j.state = 'done', j.payload = null, j.owner = null, j.leaseUntil = null, j.sessionId = null, j.userId = null, j.dedupeKey = null`,
+        { ns: this.#ns, id, owner },
+      );
     });
   }
 
@@ -165,6 +170,11 @@ class Neo4jJobStore implements JobStore {
   }
 
   async recover(now: string): Promise<number> {
+    await this.#conn.write('recover', async (tx) => {
+      const done = await tx.run(`MATCH (j:Job {ns: $ns, state: 'done'}) WITH j LIMIT 5000 DELETE j RETURN count(*) AS n`, { ns: this.#ns });
+      const n = Number(done.records[0]?.get('n') ?? 0);
+      if (n > 0) await tx.run('MERGE (q:JobQueue {ns: $ns}) ON CREATE SET q.done = 0, q.retried = 0 SET q.done = q.done + $n', { ns: this.#ns, n });
+    });
     const stale = await this.#conn.query('recover', `MATCH (j:Job {ns: $ns, state: 'running'}) WHERE j.leaseUntil < $now RETURN j.id AS id ORDER BY j.id`, { ns: this.#ns, now });
     if (stale.length === 0) return 0;
     const ids = stale.map((row) => String(row['id']));
@@ -198,12 +208,14 @@ class Neo4jJobStore implements JobStore {
   async stats(): Promise<JobQueueStats> {
     const stats: JobQueueStats = { queued: 0, running: 0, done: 0, failed: 0, retried: 0 };
     const rows = await this.#conn.query('stats', 'MATCH (j:Job {ns: $ns}) RETURN j.state AS state, count(j) AS n', { ns: this.#ns });
+    let doneNodes = 0;
     for (const row of rows) {
       const state = String(row['state']);
       if (state === 'queued' || state === 'running' || state === 'failed') stats[state] = Number(row['n']);
+      if (state === 'done') doneNodes = Number(row['n']);
     }
     const counters = await this.#conn.query('stats', 'MATCH (q:JobQueue {ns: $ns}) RETURN q.done AS done, q.retried AS retried', { ns: this.#ns });
-    stats.done = Number(counters[0]?.['done'] ?? 0);
+    stats.done = Number(counters[0]?.['done'] ?? 0) + doneNodes;
     stats.retried = Number(counters[0]?.['retried'] ?? 0);
     return stats;
   }

@@ -232,6 +232,32 @@ describe('createBullMqJobQueue (real Redis)', () => {
     expect(await survivor.stats()).toMatchObject({ queued: 0, running: 0, done: 1, failed: 0 });
   });
 
+  it("purge({ userId }) removes that user's queued and failed jobs from Redis; done jobs leave no payload behind", async () => {
+    const name = `purge-${randomUUID()}`;
+    const worker = await open({ name });
+    worker.start({ fail: async () => Promise.reject(new Error('nope')), ok: async () => undefined });
+    await worker.enqueue({ kind: 'fail', payload: { secret: 'failed text' }, userId: 'u1', maxAttempts: 1 });
+    await worker.enqueue({ kind: 'ok', payload: { secret: 'done text' }, userId: 'u1' });
+    await worker.flush({ timeoutMs: 10_000 });
+    await worker.close();
+    const q = await open({ name }); // not started: what it enqueues stays queued
+    await q.enqueue({ kind: 'x', payload: { secret: 'queued text' }, userId: 'u1' });
+    await q.enqueue({ kind: 'x', payload: { other: true }, userId: 'u2' });
+    await expect(q.purge!({ userId: '' })).rejects.toBeInstanceOf(ValidationError);
+    expect(await q.purge!({ userId: 'u1' })).toBe(2); // the failed one and the queued one
+    expect(await q.stats()).toMatchObject({ queued: 1, done: 1, failed: 1 });
+
+    const { Queue } = await loadBullmq();
+    const u = new URL(redisUrl);
+    const raw = new Queue(name, { connection: { host: u.hostname, port: Number(u.port) }, prefix: 'memos' });
+    try {
+      const left = await raw.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed']);
+      expect(left.map((j) => j.data)).toEqual([{ payload: { other: true }, userId: 'u2' }]);
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('close({ drain: true }) runs the queued jobs first', async () => {
     const q = await open();
     let ran = 0;

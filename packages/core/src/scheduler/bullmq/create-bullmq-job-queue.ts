@@ -46,7 +46,10 @@ export interface BullMqJobQueueOptions {
   closeTimeoutMs?: number;
   /** Random source of the jitter (tests). */
   random?: () => number;
-  /** Finished jobs kept in Redis for inspection (default 1000 done, 1000 failed); stats count all of them. */
+  /**
+   * Failed jobs kept in Redis for inspection (default 1000; `purge` removes a user's). Done jobs are removed at
+   * once (their payloads may hold a user's text); `stats` counts both with Redis counters.
+   */
   keepFinished?: number;
   /** How often `flush` polls the states of the jobs it waits for (default 25 ms). */
   pollMs?: number;
@@ -295,7 +298,7 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
           jobId,
           attempts: input.maxAttempts ?? defaultAttempts,
           backoff: { type: 'custom' },
-          removeOnComplete: { count: keepFinished },
+          removeOnComplete: true,
           removeOnFail: { count: keepFinished },
           stackTraceLimit: 0,
         });
@@ -323,6 +326,23 @@ export function createBullMqJobQueue(options: BullMqJobQueueOptions): JobQueue {
         };
       } catch (error) {
         return redisFailure('stats', error);
+      }
+    },
+
+    async purge(filter: { userId: string }): Promise<number> {
+      const { queue: q } = ready();
+      if (typeof filter?.userId !== 'string' || filter.userId === '') throw new ValidationError('purge.userId', 'must be a non-empty string');
+      try {
+        const jobs = await q.getJobs(['waiting', 'delayed', 'prioritized', 'paused', 'failed', 'completed']);
+        let removed = 0;
+        for (const job of jobs) {
+          if (!job || (job.data as StoredJobData).userId !== filter.userId) continue;
+          // remove() refuses a job a worker has locked meanwhile: running jobs finish (as the port says).
+          if ((await q.remove(String(job.id)).catch(() => 0)) === 1) removed += 1;
+        }
+        return removed;
+      } catch (error) {
+        return redisFailure('purge', error);
       }
     },
 

@@ -367,7 +367,7 @@ export class MemScheduler {
       });
       const text = response.text.trim().replace(/^```(?:json)?\s*|\s*```$/g, '');
       const result = intentSchema.safeParse(JSON.parse(text));
-      if (!result.success) throw new Error(result.error.issues[0]?.message ?? 'invalid');
+      if (!result.success) throw new ValidationError('intent', result.error.issues[0]?.message ?? 'invalid');
       return result.data;
     } catch (error) {
       this.#counters['intentInvalid'] = (this.#counters['intentInvalid'] ?? 0) + 1;

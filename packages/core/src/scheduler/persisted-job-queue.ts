@@ -249,7 +249,7 @@ export class PersistedJobQueue implements JobQueue {
         if (handler === undefined) throw new ValidationError('job.kind', `no handler for ${job.kind}`);
         await handler(job);
       } catch (caught) {
-        error = caught ?? new Error('job failed');
+        error = caught ?? new ValidationError('job', 'its handler failed without an error value');
       }
       try {
         if (error === undefined) await this.#store.complete(job.id, this.#owner);

@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors/validation-error.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueueFullError } from '../errors/queue-full-error.ts';
 import type { Job, JobQueue } from '../spec/scheduler.ts';
@@ -44,7 +45,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) throw new ValidationError('condition', 'not met in time');
     await sleep(5);
   }
 }
@@ -92,7 +93,7 @@ export function describeJobQueueConformance(options: JobQueueConformanceOptions)
       queue.start({
         flaky: async () => {
           times.push(Date.now());
-          if (times.length < 3) throw new Error(`boom ${times.length}`);
+          if (times.length < 3) throw new ValidationError('job', `boom ${times.length}`);
         },
       });
       await queue.enqueue({ kind: 'flaky', payload: {}, maxAttempts: 5 });
@@ -109,7 +110,7 @@ export function describeJobQueueConformance(options: JobQueueConformanceOptions)
       queue.start({
         bad: async () => {
           calls += 1;
-          throw new Error('always');
+          throw new ValidationError('job', 'always');
         },
       });
       await queue.enqueue({ kind: 'bad', payload: {}, maxAttempts: 2 });

@@ -4,12 +4,13 @@
  * after each acknowledged enqueue, until killed.
  * `work <db> <log>`: runs jobs, appending `<id>` to the log for each run, and exits when none is left.
  */
+import { ValidationError } from '../../errors/validation-error.ts';
 import { appendFileSync } from 'node:fs';
 import { SqliteConnection } from './sqlite-connection.ts';
 import { createSqliteJobQueue } from './sqlite-job-queue.ts';
 
 const [mode, path, log] = process.argv.slice(2);
-if (path === undefined) throw new Error('usage: enqueue|work <db> [log]');
+if (path === undefined) throw new ValidationError('argv', 'usage: enqueue|work <db> [log]');
 const connection = new SqliteConnection({ path, busyTimeoutMs: 10_000 });
 
 if (mode === 'enqueue') {
@@ -29,7 +30,7 @@ if (mode === 'enqueue') {
     process.stdout.write(`ack ${job.id}\n`);
   }
 } else if (mode === 'work') {
-  if (log === undefined) throw new Error('work needs a log file');
+  if (log === undefined) throw new ValidationError('argv', 'work needs a log file');
   const queue = createSqliteJobQueue({ connection, concurrency: 3, pollMs: 5, leaseMs: 30_000 });
   await queue.setup();
   const run = async (job: { id: string }) => {
@@ -41,5 +42,5 @@ if (mode === 'enqueue') {
   await queue.close({ drain: true });
   process.stdout.write('done\n');
 } else {
-  throw new Error(`unknown mode ${String(mode)}`);
+  throw new ValidationError('argv', `unknown mode ${String(mode)}`);
 }

@@ -4,7 +4,7 @@
  * for SQLite files, every row of every table read with node:sqlite. Audit records of reads (issue 9
  * records searches, gets and dumps) are left out: the snapshot's own reads would add them.
  */
-import { DatabaseSync } from 'node:sqlite';
+import { sqliteFileRows } from '@memos-js/core/sqlite';
 import { MEMORY_STATUSES, type MemOS } from '@memos-js/core';
 
 /** Audit actions that record a read (the snapshot's own calls make some of them). */
@@ -28,18 +28,6 @@ export async function storeSnapshot(options: { mos: MemOS; userId: string; sqlit
 
 /** Every row of every table of the SQLite file, sorted (blobs as hex); audit rows of reads left out. */
 export function sqliteRows(path: string): string {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    const tables = db.prepare("select name, sql from sqlite_master where type = 'table' order by name").all() as { name: string; sql: string | null }[];
-    const out: string[] = [];
-    for (const { name, sql } of tables) {
-      if (/^\s*create\s+virtual/i.test(sql ?? '')) continue; // read through its shadow tables
-      const rows = db.prepare(`select * from "${name.replaceAll('"', '""')}"`).all() as Record<string, unknown>[];
-      const kept = name === 'audit' ? rows.filter((r) => !READ_ACTIONS.test(String(r['action']))) : rows;
-      out.push(`${name}: ${kept.map((r) => JSON.stringify(r, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).sort().join('\n')}`);
-    }
-    return out.join('\n');
-  } finally {
-    db.close();
-  }
+  const rows = sqliteFileRows(path, { keep: (table, row) => table !== 'audit' || !READ_ACTIONS.test(String(row['action'])) });
+  return Object.entries(rows).map(([name, lines]) => `${name}: ${lines.join('\n')}`).join('\n');
 }

@@ -10,11 +10,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemosError } from '../errors/memos-error.ts';
 import { createMemOS, type MemOS } from '../mos.ts';
+import { sqliteFileRows } from '../storage/sqlite/sqlite-file-rows.ts';
 import { DEFAULT_LIMITS } from '../mos/limits.ts';
 import { silentLogger } from '../mos/silent-logger.ts';
 import type { MemCubeConfig } from '../spec/index.ts';
@@ -207,20 +207,6 @@ async function writeMutated(dir: string, dump: Dump, text: TextMutation[]): Prom
   for (const [name, content] of files) if (content) await writeFile(join(dir, name), content);
 }
 
-function fileRows(path: string): Record<string, string[]> {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    const tables = db.prepare("select name, sql from sqlite_master where type = 'table' order by name").all() as { name: string; sql: string | null }[];
-    const rows: Record<string, string[]> = {};
-    for (const { name, sql } of tables) {
-      if (sql === null || /^create virtual/i.test(sql)) continue;
-      rows[name] = db.prepare(`select * from "${name.replaceAll('"', '""')}"`).all().map((row) => JSON.stringify(row, (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).sort();
-    }
-    return rows;
-  } finally {
-    db.close();
-  }
-}
 
 async function cubeState(mos: MemOS, cube: MemCubeConfig) {
   const items = await mos.graph.listItems({ filter: { cubeIds: [cube.id], statuses: [...ALL_STATUSES] }, limit: 10_000, offset: 0, order: 'createdAt', direction: 'asc' });
@@ -293,7 +279,7 @@ async function loadAndCheck(mutations: Mutation[], text: TextMutation[], remintI
   const dir = join(scratch, `run-${++run}`);
   await writeMutated(dir, dump, text);
   const before = await storeState(mos);
-  const rows = fileRows(dbPath);
+  const rows = sqliteFileRows(dbPath);
   const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
   let cube: MemCubeConfig | undefined;
   let error: unknown;
@@ -307,14 +293,14 @@ async function loadAndCheck(mutations: Mutation[], text: TextMutation[], remintI
   await rm(dir, { recursive: true, force: true });
   if (!cube) {
     if (!MemosError.isInstance(error)) throw new Error(`loadCube threw a non-MemosError: ${String(error)}`, { cause: error });
-    expect(fileRows(dbPath)).toEqual(rows);
+    expect(sqliteFileRows(dbPath)).toEqual(rows);
     expect(await storeState(mos)).toEqual(before);
     return 'refused';
   }
   // Loaded: every data row that was there is still there (SQLite's own counters and the vec0
   // chunk tables, whose bitmaps change with any insert, are checked through the vectors below),
   // and every other cube reads back identically, vectors included.
-  const after = fileRows(dbPath);
+  const after = sqliteFileRows(dbPath);
   for (const [table, old] of Object.entries(rows)) {
     if (table === 'sqlite_sequence' || table.startsWith('vec_')) continue;
     const now = new Set(after[table]);

@@ -7,7 +7,6 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../errors/conflict-error.ts';
 import { DumpFormatError } from '../errors/dump-format-error.ts';
@@ -16,6 +15,7 @@ import { MemosError } from '../errors/memos-error.ts';
 import { StorageError } from '../errors/storage-error.ts';
 import type { MemoryContext } from '../memory/textual/memory-context.ts';
 import { createMemOS, type MemOS } from '../mos.ts';
+import { sqliteFileRows } from '../storage/sqlite/sqlite-file-rows.ts';
 import { DEFAULT_LIMITS } from '../mos/limits.ts';
 import { silentLogger } from '../mos/silent-logger.ts';
 import type { GraphStore, MemoryItem } from '../spec/index.ts';
@@ -101,21 +101,6 @@ async function writeDump(dir: string, dump: RawDump): Promise<string> {
   return dir;
 }
 
-/** Every row of every ordinary table of the SQLite file, through a connection of its own. */
-function fileRows(path: string): Record<string, unknown[]> {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    const tables = db.prepare("select name, sql from sqlite_master where type = 'table' order by name").all() as { name: string; sql: string | null }[];
-    const rows: Record<string, unknown[]> = {};
-    for (const { name, sql } of tables) {
-      if (sql === null || /^create virtual/i.test(sql)) continue;
-      rows[name] = db.prepare(`select * from "${name.replaceAll('"', '""')}"`).all().map((row) => JSON.stringify(row, (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).sort();
-    }
-    return rows;
-  } finally {
-    db.close();
-  }
-}
 
 const ALL_STATUSES = ['active', 'archived', 'merged', 'invalidated', 'expired', 'deleted'] as const;
 
@@ -170,13 +155,13 @@ async function loadReminted(options: { dir: string; cubeId?: string }) {
 async function expectRefused(dump: RawDump | string, errorClass: abstract new (...args: never[]) => MemosError, options: { cubeId?: string } = {}) {
   const dir = typeof dump === 'string' ? dump : await writeDump(join(scratch, `dump-${Math.random().toString(36).slice(2)}`), dump);
   const api = await apiState(mos);
-  const rows = fileRows(dbPath);
+  const rows = sqliteFileRows(dbPath);
   const error = await mos.loadCube({ userId: 'mallory', dir, ...options }).then(() => undefined, (e: unknown) => e);
   expect(error, 'the dump was accepted').toBeInstanceOf(errorClass);
   expect(MemosError.isInstance(error)).toBe(true);
   expect(String((error as Error).message)).not.toContain('vault');
   expect(String((error as Error).message)).not.toContain(victimId);
-  expect(fileRows(dbPath)).toEqual(rows);
+  expect(sqliteFileRows(dbPath)).toEqual(rows);
   expect(await apiState(mos)).toEqual(api);
   return error as MemosError;
 }
@@ -376,11 +361,11 @@ function contextOf(m: MemOS, graph: GraphStore = m.graph): MemoryContext {
 describe('loadCube limits and ownership', () => {
   it('stops reading at maxDumpFileBytes and maxDumpLines', async () => {
     const dir = await writeDump(join(scratch, 'limits'), baseDump());
-    const before = fileRows(dbPath);
+    const before = sqliteFileRows(dbPath);
     const load = (limits: Partial<typeof DEFAULT_LIMITS>) => loadCube({ ctx: contextOf(mos), dir, userId: 'mallory', schemaVersion: 1, limits: { ...DEFAULT_LIMITS, ...limits } });
     await expect(load({ maxDumpFileBytes: 200 })).rejects.toBeInstanceOf(InputTooLargeError);
     await expect(load({ maxDumpLines: 1 })).rejects.toBeInstanceOf(InputTooLargeError);
-    expect(fileRows(dbPath)).toEqual(before);
+    expect(sqliteFileRows(dbPath)).toEqual(before);
   });
 
   it('gives the loaded cube, its items and their history to the loading user, whatever ids the dump names', async () => {

@@ -3,17 +3,8 @@ import { MemosError } from '../errors/memos-error.ts';
 import type { GraphStore, WriteBatch } from '../spec/graph-store.ts';
 import type { MemoryItem } from '../spec/memory-item.ts';
 import { isoAt, toItemWrite } from './fixtures.ts';
-import { expectMemosError, type GraphConformanceContext } from './graph-store-conformance.ts';
+import { expectMemosError, rejection, type GraphConformanceContext } from './graph-store-conformance.ts';
 
-/** The rejection of `promise` (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<MemosError & Record<string, unknown>> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(MemosError.isInstance(error), `expected a MemosError, got ${String(error)}`).toBe(true);
-  return error as MemosError & Record<string, unknown>;
-}
 
 /** Everything a batch could have left behind in the test's cube, to compare before and after. */
 async function snapshot(store: GraphStore, cubeId: string, ids: string[]) {

@@ -1,17 +1,8 @@
 import { expect, it } from 'vitest';
 import { MemosError } from '../errors/memos-error.ts';
 import { isoAt } from './fixtures.ts';
-import { expectMemosError, type GraphConformanceContext } from './graph-store-conformance.ts';
+import { expectMemosError, rejection, type GraphConformanceContext } from './graph-store-conformance.ts';
 
-/** The rejection of `promise` (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<MemosError & Record<string, unknown>> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(MemosError.isInstance(error), `expected a MemosError, got ${String(error)}`).toBe(true);
-  return error as MemosError & Record<string, unknown>;
-}
 
 /**
  * Conditional writes of user and cube records: `putCube(cube, { expect: 'absent' })` creates only,

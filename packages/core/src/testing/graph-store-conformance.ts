@@ -37,6 +37,16 @@ export interface GraphConformanceContext {
 }
 
 /** Asserts that `promise` rejects with a MemosError of `code` (works across package copies). */
+/** The rejection of `promise` (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<MemosError & Record<string, unknown>> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(MemosError.isInstance(error), `expected a MemosError, got ${String(error)}`).toBe(true);
+  return error as MemosError & Record<string, unknown>;
+}
+
 export async function expectMemosError(promise: Promise<unknown>, code: string): Promise<void> {
   const error = await promise.then(
     () => undefined,

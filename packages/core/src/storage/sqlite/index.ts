@@ -4,3 +4,4 @@ export { SqliteGraphStore, type SqliteGraphStoreOptions } from './sqlite-graph-s
 export { SqliteVectorStore, type SqliteVectorStoreOptions } from './sqlite-vector-store.ts';
 export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, type SqliteMigration } from './sqlite-schema.ts';
 export { createSqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.ts';
+export { sqliteFileRows } from './sqlite-file-rows.ts';

@@ -12,7 +12,8 @@ export { AS_OF_STATUSES } from './mos/resolve-filter.ts';
 
 export {
   MemosError, ValidationError, InputTooLargeError, NotFoundError, ConflictError, AccessDeniedError, EmbedderMismatchError, ActivationMismatchError,
-  DumpFormatError, StorageError, DependencyMissingError, DependencyFailedError, ModelCallError, EmbedderError, ClosedError, QueueFullError, type MemosErrorOptions,
+  DumpFormatError, StorageError, DependencyMissingError, DependencyFailedError, ModelCallError, EmbedderError, ClosedError, QueueFullError, ExtractionError, type MemosErrorOptions,
+  type ExtractionErrorOptions,
   type ConflictReason, type ConflictErrorOptions,
 } from './errors/index.ts';
 
@@ -20,7 +21,7 @@ export type {
   MemoryKind, MemoryType, MemoryStatus, VectorSyncState, MemorySource, MetadataValue, MemoryItem, EdgeType, MemoryEdge, VersionAction,
   VersionRecord, AuditRecord, RedactionMark, AuditQuery, ForgetItemsResult, PurgeUserResult, DumpRecord, EmbedderInfo, MemCubeConfig, CubeAclEntry, UserRecord, ItemFilter, SearchQuery, SignalWeights,
   SignalBreakdown, SearchHit, SearchResult, ListQuery, ItemWrite, ItemVersionRef, WriteBatch, PutCubeOptions, PutCubeExpectation, PutUserOptions, KeywordStats, KeywordQuery, ScoredId, NeighborQuery,
-  Neighbor, GraphStore, VectorRecord, VectorStore, Embedder, LanguageModelPort, LanguageModelRequest, LanguageModelResponse, Logger,
+  Neighbor, GraphStore, VectorRecord, VectorStore, Embedder, LanguageModelPort, LanguageModelRequest, LanguageModelResponse, ModelCallOutcome, ModelCallRecord, Logger,
 } from './spec/index.ts';
 export { MEMORY_STATUSES, EDGE_TYPES } from './spec/index.ts';
 export type {
@@ -62,6 +63,10 @@ export { migrateCube, type MigrateCubeOptions, type MigrateCubeResult } from './
 
 export { createLexicalEmbedder, createLlamaCppEmbedder } from './embedding/index.ts';
 export { createFastMemReader, parseChatTime, type ChatMessageInput, type DocumentInput, type MemoryDraft, type MemReader } from './extraction/index.ts';
+export {
+  generateObject, toJsonSchema, parseModelJson, stripCodeFences, DEFAULT_OBJECT_RETRIES, DEFAULT_OBJECT_TIMEOUT_MS, DEFAULT_MAX_ANSWER_CHARS, DEFAULT_MAX_KEPT_CHARS,
+  type GenerateObjectOptions, type GenerateObjectResult, type ParsedModelJson,
+} from './extraction/index.ts';
 // Backends live in their own subpaths (`@memos-js/core/sqlite`, `/neo4j`, `/chroma`), so importing the root never loads
 // `node:sqlite`, `sqlite-vec` or a database driver; `createMemOS` loads the configured one lazily in `setup()`.
 export type { Neo4jStorage, Neo4jStorageOptions } from './storage/neo4j/create-neo4j-storage.ts';

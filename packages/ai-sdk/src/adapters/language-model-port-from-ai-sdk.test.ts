@@ -1,7 +1,8 @@
 import type { LanguageModelV4GenerateResult, LanguageModelV4Usage } from '@ai-sdk/provider';
-import { MemosError } from '@memos-js/core';
+import { ExtractionError, generateObject, MemosError } from '@memos-js/core';
 import { MockLanguageModelV4 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { languageModelPortFromAiSdk } from './language-model-port-from-ai-sdk.ts';
 
 const usage: LanguageModelV4Usage = { inputTokens: { total: 12, noCache: 12, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 4, text: 4, reasoning: 0 } };
@@ -20,7 +21,7 @@ describe('languageModelPortFromAiSdk', () => {
       maxOutputTokens: 20,
       temperature: 0,
     });
-    expect(response).toEqual({ text: 'Biscuit.', usage: { inputTokens: 12, outputTokens: 4 } });
+    expect(response).toEqual({ text: 'Biscuit.', usage: { inputTokens: 12, outputTokens: 4 }, modelId: 'm1' });
     const call = model.doGenerateCalls[0];
     expect(call?.prompt).toEqual([
       { role: 'system', content: 'Answer briefly.' },
@@ -40,11 +41,46 @@ describe('languageModelPortFromAiSdk', () => {
     expect(model.doGenerateCalls[0]?.responseFormat).toMatchObject({ type: 'json', schema });
   });
 
-  it('turns an answer that does not match the schema into a MemosError', async () => {
+  it('returns an unparsable JSON answer as raw text (with usage) for the caller to validate', async () => {
     const schema = { type: 'object', properties: { facts: { type: 'array', items: { type: 'string' } } }, required: ['facts'] };
-    const model = new MockLanguageModelV4({ doGenerate: answer('not json at all') });
-    const error = await languageModelPortFromAiSdk({ model, id: 'reader-llm' }).generate({ messages: [{ role: 'user', content: 'x' }], jsonSchema: schema }).catch((e: unknown) => e);
+    const model = new MockLanguageModelV4({ modelId: 'm2', doGenerate: answer('not json at all') });
+    const response = await languageModelPortFromAiSdk({ model, id: 'reader-llm' }).generate({ messages: [{ role: 'user', content: 'x' }], jsonSchema: schema });
+    expect(response).toEqual({ text: 'not json at all', usage: { inputTokens: 12, outputTokens: 4 }, modelId: 'm2' });
+  });
+
+  it('turns a failed provider call into a MemosError', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: async () => { throw new TypeError('fetch failed'); } });
+    const error = await languageModelPortFromAiSdk({ model, id: 'reader-llm', maxRetries: 0 }).generate({ messages: [{ role: 'user', content: 'x' }], jsonSchema: { type: 'object' } }).catch((e: unknown) => e);
     expect(MemosError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'MEMOS_MODEL_CALL', message: expect.stringContaining('Generating with reader-llm failed') });
+  });
+});
+
+describe('generateObject through languageModelPortFromAiSdk', () => {
+  const facts = z.object({ facts: z.array(z.string().min(1)).max(3) }).strict();
+  const messages = [{ role: 'user' as const, content: 'Priya has a beagle called Biscuit.' }];
+
+  it('passes the zod schema as the JSON response format and re-asks after invalid answers', async () => {
+    const model = new MockLanguageModelV4({ provider: 'mock', modelId: 'm1', doGenerate: [answer('{"facts": "Priya has a beagle"}'), answer('oops {'), answer('```json\n{"facts": ["Priya has a beagle"]}\n```')] });
+    const result = await generateObject({ model: languageModelPortFromAiSdk({ model }), schema: facts, messages, purpose: 'reader.fine' });
+    expect(result.object).toEqual({ facts: ['Priya has a beagle'] });
+    expect(result.calls.map((c) => [c.outcome, c.model, c.responseModelId, c.inputTokens, c.outputTokens])).toEqual([
+      ['schema-mismatch', 'mock:m1', 'm1', 12, 4], ['invalid-json', 'mock:m1', 'm1', 12, 4], ['ok', 'mock:m1', 'm1', 12, 4],
+    ]);
+    const calls = model.doGenerateCalls;
+    expect(calls[0]?.responseFormat).toMatchObject({ type: 'json', schema: { type: 'object', required: ['facts'], additionalProperties: false } });
+    expect(calls[1]?.prompt.at(-1)).toMatchObject({ role: 'user', content: [{ type: 'text', text: expect.stringMatching(/did not match the schema: facts:/) }] });
+    expect(calls[2]?.prompt.at(-1)).toMatchObject({ role: 'user', content: [{ type: 'text', text: expect.stringMatching(/not valid JSON/) }] });
+  });
+
+  it('gives a typed ExtractionError (raw text, attempts) when the model keeps failing or errors', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: answer('{"facts": ["a", "b", "c", "d"]}') });
+    const error = await generateObject({ model: languageModelPortFromAiSdk({ model }), schema: facts, messages, maxRetries: 1 }).catch((e: unknown) => e) as ExtractionError;
+    expect(ExtractionError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ attempts: 2, reason: 'schema-mismatch', lastText: '{"facts":["a","b","c","d"]}' });
+
+    const failing = new MockLanguageModelV4({ doGenerate: async () => { throw new TypeError('fetch failed'); } });
+    const failed = await generateObject({ model: languageModelPortFromAiSdk({ model: failing, maxRetries: 0 }), schema: facts, messages, maxRetries: 0 }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'MEMOS_EXTRACTION', reason: 'error', cause: { code: 'MEMOS_MODEL_CALL' } });
   });
 });

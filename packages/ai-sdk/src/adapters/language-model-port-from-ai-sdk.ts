@@ -1,6 +1,6 @@
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { LanguageModelPort, LanguageModelRequest, LanguageModelResponse } from '@memos-js/core';
-import { generateText, jsonSchema, Output, type JSONSchema7 } from 'ai';
+import { generateText, jsonSchema, NoObjectGeneratedError, Output, type JSONSchema7 } from 'ai';
 import { toModelCallError } from './model-call-error.ts';
 
 /** Options of {@link languageModelPortFromAiSdk}. */
@@ -18,9 +18,12 @@ export interface LanguageModelPortFromAiSdkOptions {
 /**
  * Adapts an AI SDK language model to the core's `LanguageModelPort` (used by the reader's fine
  * mode and other LLM-using parts) with `generateText`. A request with `jsonSchema` uses
- * `Output.object({ schema: jsonSchema(...) })`: the provider gets a JSON response format, and the
- * answer is parsed and validated before it is returned as JSON text. Failures throw a `ModelCallError`
- * (`MEMOS_MODEL_CALL`, cause = the AI SDK error).
+ * `Output.object({ schema: jsonSchema(...) })`: the provider gets a JSON response format (structured
+ * output); parsed JSON is returned as JSON text, and an answer the AI SDK could not parse is returned as
+ * the model's raw text, so the core's `generateObject` can validate it and re-ask with the problem quoted
+ * back. `modelId` is the provider's response model id. Failed calls throw a `ModelCallError`
+ * (`MEMOS_MODEL_CALL`, cause = the AI SDK error, `isRetryable` from the provider; the AI SDK has already
+ * retried retryable errors `maxRetries` times).
  */
 export function languageModelPortFromAiSdk(options: LanguageModelPortFromAiSdkOptions): LanguageModelPort {
   const { model } = options;
@@ -41,11 +44,15 @@ export function languageModelPortFromAiSdk(options: LanguageModelPortFromAiSdkOp
       try {
         if (request.jsonSchema !== undefined) {
           const result = await generateText({ ...common, output: Output.object({ schema: jsonSchema<unknown>(request.jsonSchema as JSONSchema7) }) });
-          return { text: JSON.stringify(result.output), usage: usageOf(result.usage) };
+          return { text: JSON.stringify(result.output), usage: usageOf(result.usage), ...modelIdOf(result.response) };
         }
         const result = await generateText(common);
-        return { text: result.text, usage: usageOf(result.usage) };
+        return { text: result.text, usage: usageOf(result.usage), ...modelIdOf(result.response) };
       } catch (error) {
+        // The model answered, but not with parsable JSON: hand the text to the caller's validation.
+        if (NoObjectGeneratedError.isInstance(error) && typeof error.text === 'string') {
+          return { text: error.text, ...(error.usage ? { usage: usageOf(error.usage) } : {}), ...modelIdOf(error.response) };
+        }
         throw toModelCallError(error, id, `Generating with ${id}`);
       }
     },
@@ -57,4 +64,8 @@ function usageOf(usage: { inputTokens: number | undefined; outputTokens: number 
     ...(usage.inputTokens !== undefined ? { inputTokens: usage.inputTokens } : {}),
     ...(usage.outputTokens !== undefined ? { outputTokens: usage.outputTokens } : {}),
   };
+}
+
+function modelIdOf(response: { modelId?: string } | undefined): { modelId?: string } {
+  return typeof response?.modelId === 'string' && response.modelId !== '' ? { modelId: response.modelId } : {};
 }

@@ -14,3 +14,4 @@ export { ModelCallError } from './model-call-error.ts';
 export { EmbedderError } from './embedder-error.ts';
 export { DependencyFailedError } from './dependency-failed-error.ts';
 export { QueueFullError } from './queue-full-error.ts';
+export { ExtractionError, type ExtractionErrorOptions } from './extraction-error.ts';

@@ -1,8 +1,9 @@
 import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
-import { FakeListChatModel, SyntheticEmbeddings } from '@langchain/core/utils/testing';
-import { createMemOS, EmbedderMismatchError, ValidationError } from '@memos-js/core';
+import { FakeListChatModel, FakeStreamingChatModel, SyntheticEmbeddings } from '@langchain/core/utils/testing';
+import { createMemOS, EmbedderMismatchError, ExtractionError, generateObject, ValidationError } from '@memos-js/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { embedderFromLangChain } from './embedder-from-langchain.ts';
 import { languageModelPortFromLangChain } from './language-model-port-from-langchain.ts';
 
@@ -64,5 +65,45 @@ describe('languageModelPortFromLangChain', () => {
     const response = await prompted.generate({ system: 'Extract facts.', messages: [{ role: 'user', content: 'Bob is 30' }], jsonSchema: schema });
     expect(JSON.parse(response.text)).toEqual({ facts: ['b'] });
     await expect(prompted.generate({ messages: [] })).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('generateObject through languageModelPortFromLangChain', () => {
+  const facts = z.object({ facts: z.array(z.string().min(1)).min(1) }).strict();
+  const messages = [{ role: 'user' as const, content: 'Bob is 30 and lives in Porto.' }];
+
+  it('prompt mode: re-asks after invalid JSON and a schema mismatch, with the problem quoted back', async () => {
+    const model = new FakeListChatModel({ responses: ['I think Bob is 30.', '{"facts": []}', '```json\n{"facts": ["Bob is 30"]}\n```'] });
+    const port = languageModelPortFromLangChain({ model, structuredOutput: 'prompt', id: 'fake-list' });
+    const result = await generateObject({ model: port, schema: facts, system: 'Extract facts.', messages });
+    expect(result.object).toEqual({ facts: ['Bob is 30'] });
+    expect(result.calls.map((c) => [c.model, c.attempt, c.outcome])).toEqual([['fake-list', 1, 'invalid-json'], ['fake-list', 2, 'schema-mismatch'], ['fake-list', 3, 'ok']]);
+  });
+
+  it('native mode: a parsed structured answer, and the raw text when LangChain could not parse one', async () => {
+    const native = languageModelPortFromLangChain({ model: fakeModel().structuredResponse({ facts: ['Bob lives in Porto'] }), id: 'fake-native' });
+    expect((await generateObject({ model: native, schema: facts, messages })).object).toEqual({ facts: ['Bob lives in Porto'] });
+
+    // FakeStreamingChatModel goes through BaseChatModel.withStructuredOutput (tool calling, includeRaw) and returns no tool
+    // call, so LangChain's parsed value is null: the port hands on the raw text, which generateObject validates.
+    // (This fake answers its first response every time.)
+    const model = new FakeStreamingChatModel({ sleep: 0, responses: [new AIMessage('{"facts": ["Bob is 30"]}')] });
+    const raw = await generateObject({ model: languageModelPortFromLangChain({ model }), schema: facts, messages });
+    expect(raw.object).toEqual({ facts: ['Bob is 30'] });
+    const prose = new FakeStreamingChatModel({ sleep: 0, responses: [new AIMessage('no JSON here')] });
+    const error = await generateObject({ model: languageModelPortFromLangChain({ model: prose }), schema: facts, messages, maxRetries: 1 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MEMOS_EXTRACTION', reason: 'invalid-json', texts: ['no JSON here', 'no JSON here'] });
+  });
+
+  it('a chat model that throws, or never answers validly, gives a typed ExtractionError', async () => {
+    const thrown = new Error('provider down');
+    const failing = languageModelPortFromLangChain({ model: fakeModel().alwaysThrow(thrown), structuredOutput: 'prompt' });
+    const error = await generateObject({ model: failing, schema: facts, messages, maxRetries: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect(error).toMatchObject({ reason: 'error', attempts: 2, cause: thrown, texts: [] });
+
+    const stubborn = languageModelPortFromLangChain({ model: new FakeListChatModel({ responses: ['{"facts": "one"}'] }), structuredOutput: 'prompt' });
+    const invalid = await generateObject({ model: stubborn, schema: facts, messages, maxRetries: 2 }).catch((e: unknown) => e) as ExtractionError;
+    expect(invalid).toMatchObject({ reason: 'schema-mismatch', attempts: 3, texts: ['{"facts": "one"}', '{"facts": "one"}', '{"facts": "one"}'] });
   });
 });

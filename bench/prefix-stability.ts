@@ -9,8 +9,10 @@
  * 'none', retrieved: 'after-system' }`, no floor, assistant replies included). Prints a table and
  * writes JSON to bench/results/prefix-stability.json (or `--out`).
  *
- * Working memory: `mos.scheduler.workingMemory` when the runtime has a scheduler; otherwise a
- * scripted one (the user's profile facts, growing at turns 11 and 21), said so in the output.
+ * Working memory: the runtime's MemScheduler (`mos.scheduler`, admission every turn, stable block
+ * rebuilt with amortized doubling: the goals are judged on it), side by side with the same scheduler
+ * rebuilding on every change (`rebuildGrowth: 1`) and a scripted working memory (the user's facts,
+ * growing at turns 11 and 21).
  * With OPENAI_API_KEY set, also runs the chat against OpenAI (`--openai-model`, default
  * gpt-4o-mini) and reports the provider-reported cached input tokens; skipped without a key.
  */
@@ -100,20 +102,19 @@ function scriptedAnswer(turn: number): LanguageModelV4GenerateResult {
   return { content: [{ type: 'text', text }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] };
 }
 
-async function openMos(): Promise<MemOS> {
-  const mos = createMemOS({ storage: { kind: 'sqlite', path: ':memory:' } });
+async function openMos(rebuildGrowth?: number): Promise<MemOS> {
+  const mos = createMemOS({ storage: { kind: 'sqlite', path: ':memory:' }, ...(rebuildGrowth !== undefined ? { scheduler: { workingMemory: { rebuildGrowth } } } : {}) });
   await mos.setup();
   await mos.createUser({ id: 'priya', name: 'Priya' });
   await mos.createCube({ userId: 'priya', id: 'chats', name: 'Chats' });
   return mos;
 }
 
-/** The working memory: the scheduler's when the runtime has one, else a scripted one (the user's facts, growing at turns 11 and 21). */
-function workingMemorySource(mos: MemOS, useScheduler: boolean): { source: string; read?: MemosMiddlewareOptions['workingMemory']; onTurn(turn: number): Promise<void> } {
-  const scheduler = (mos as unknown as { scheduler?: { workingMemory?: unknown; flush?: (options: { sessionId: string }) => Promise<void> } }).scheduler;
-  if (useScheduler && scheduler && typeof scheduler.workingMemory === 'function') {
+/** The working memory: the runtime's scheduler, or a scripted one (the user's facts, growing at turns 11 and 21). */
+function workingMemorySource(mos: MemOS, useScheduler: boolean, rebuildGrowth?: number): { source: string; read?: MemosMiddlewareOptions['workingMemory']; onTurn(turn: number): Promise<void> } {
+  if (useScheduler) {
     // The middleware reads the scheduler's working memory itself; wait for the previous turn's prefetch.
-    return { source: 'mos.scheduler', onTurn: async () => void (await scheduler.flush?.({ sessionId: 'bench' })) };
+    return { source: `mos.scheduler${rebuildGrowth !== undefined ? ` (rebuildGrowth ${rebuildGrowth})` : ''}`, onTurn: async () => void (await mos.scheduler.flush({ sessionId: 'bench' })) };
   }
   let view: WorkingMemoryView = { version: 0, entries: [] };
   return {
@@ -129,9 +130,9 @@ function workingMemorySource(mos: MemOS, useScheduler: boolean): { source: strin
   };
 }
 
-async function runLayout(layout: string, options: Partial<MemosMiddlewareOptions>, useScheduler: boolean, model?: LanguageModelV4): Promise<{ report: LayoutReport; usage: { input: number; cached: number }; wm: string }> {
-  const mos = await openMos();
-  const wm = workingMemorySource(mos, useScheduler);
+async function runLayout(layout: string, options: Partial<MemosMiddlewareOptions>, useScheduler: boolean, model?: LanguageModelV4, rebuildGrowth?: number): Promise<{ report: LayoutReport; usage: { input: number; cached: number }; wm: string }> {
+  const mos = await openMos(rebuildGrowth);
+  const wm = workingMemorySource(mos, useScheduler, rebuildGrowth);
   let calls = 0;
   const mock = new MockLanguageModelV4({ doGenerate: async (): Promise<LanguageModelV4GenerateResult> => scriptedAnswer(calls++) });
   const middleware = memosMiddleware({
@@ -186,28 +187,25 @@ const OLD: Partial<MemosMiddlewareOptions> = { placement: { workingMemory: 'none
 async function main(): Promise<void> {
   const args = benchArgs(['openai-model']);
   const started = Date.now();
-  const twoBlock = await runLayout('two-block (default)', {}, false);
+  const twoBlock = await runLayout('two-block (default)', {}, true);
+  const eager = await runLayout('two-block, eager rebuilds', {}, true, undefined, 1);
+  const scripted = await runLayout('two-block', {}, false);
   const old = await runLayout('old: one block after system', OLD, false);
-  const probe = await openMos();
-  const hasScheduler = typeof (probe as unknown as { scheduler?: { workingMemory?: unknown } }).scheduler?.workingMemory === 'function';
-  await probe.close();
-  const withScheduler = hasScheduler ? await runLayout('two-block (default)', {}, true) : undefined;
-  const reports = [twoBlock.report, ...(withScheduler ? [withScheduler.report] : []), old.report];
-  console.log(`prefix stability over a scripted ${TURNS}-turn chat (MockLanguageModelV4); scripted working memory = the user's facts, growing at turns 11 and 21${hasScheduler ? '; mos.scheduler = the runtime\'s MemScheduler' : ' (this runtime has no mos.scheduler)'}\n`);
+  const reports = [twoBlock.report, eager.report, scripted.report, old.report];
+  console.log(`prefix stability over a scripted ${TURNS}-turn chat (MockLanguageModelV4); mos.scheduler = the runtime's MemScheduler (default: stable block rebuilt when the chat has doubled; rebuildGrowth 1: on every change); scripted = the user's facts, growing at turns 11 and 21\n`);
   printTable(
-    ['layout', `mean reused prefix, last ${LAST} turns`, '… of those with wm unchanged', 'stable block kept (wm unchanged)', 'turns with wm unchanged', 'wm changes', 'mean prompt chars'],
+    ['layout', `mean reused prefix, last ${LAST} turns`, '… of those with wm unchanged', 'stable block kept (wm unchanged)', 'turns with wm unchanged', 'wm changes', 'mean wm notes', 'mean retrieved', 'mean prompt chars'],
     reports.map((r) => [
       r.layout, r.meanReusedLast10, r.meanReusedLast10WmUnchanged, `${(r.stableBlockKept * 100).toFixed(0)}%`, r.unchangedTurns, TURNS - 1 - r.unchangedTurns,
+      r.turns.reduce((s, t) => s + t.workingMemory, 0) / r.turns.length, r.turns.reduce((s, t) => s + t.retrieved, 0) / r.turns.length,
       r.turns.reduce((s, t) => s + t.promptChars, 0) / r.turns.length,
     ]),
   );
   console.log('(the old layout has no working-memory block: its stable block is the system prompt alone)');
-  console.log('\nper turn (reused share): two-block | old');
-  console.log(twoBlock.report.turns.map((t, i) => `${t.turn}:${t.reusedShare.toFixed(2)}|${old.report.turns[i]?.reusedShare.toFixed(2)}`).join('  '));
-  if (withScheduler) {
-    const changes = withScheduler.report.turns.slice(1).filter((t, i) => t.workingMemoryVersion !== withScheduler.report.turns[i]?.workingMemoryVersion).length;
-    console.log(`\nwith mos.scheduler the working-memory version changed on ${changes} of ${TURNS - 1} turns: each change rebuilds the stable block`);
-  }
+  console.log('\nper turn (reused share): two-block (default) | eager rebuilds | old');
+  console.log(twoBlock.report.turns.map((t, i) => `${t.turn}:${t.reusedShare.toFixed(2)}|${eager.report.turns[i]?.reusedShare.toFixed(2)}|${old.report.turns[i]?.reusedShare.toFixed(2)}`).join('  '));
+  const rebuilt = twoBlock.report.turns.slice(1).filter((t, i) => t.workingMemoryVersion !== twoBlock.report.turns[i]?.workingMemoryVersion).map((t) => t.turn);
+  console.log(`\nwith mos.scheduler (default) the stable block changed before turns ${rebuilt.join(', ') || '(none)'}`);
 
   let openai: Record<string, unknown> = { skipped: 'OPENAI_API_KEY not set' };
   const apiKey = process.env['OPENAI_API_KEY'];
@@ -218,7 +216,7 @@ async function main(): Promise<void> {
     const rows: (string | number)[][] = [];
     openai = { model: modelId };
     for (const [name, options] of [['two-block (default)', {}], ['old: one block after system', OLD]] as const) {
-      const { usage: u } = await runLayout(name, options, false, provider(modelId));
+      const { usage: u } = await runLayout(name, options, options !== OLD, provider(modelId));
       rows.push([name, u.input, u.cached, u.input === 0 ? 0 : u.cached / u.input]);
       openai[name] = { inputTokens: u.input, cachedInputTokens: u.cached };
     }

@@ -252,7 +252,7 @@ describe('memosMiddleware two-block layout', () => {
       const prompt = model.doGenerateCalls.at(-1)?.prompt ?? [];
       const memos = result.providerMetadata?.['memos'] as Record<string, unknown>;
       const block = textOf(prompt[1]).startsWith(`${MEMORY_HEADER} kind="working-memory"`) ? textOf(prompt[1]) : '';
-      // The scheduler admits the assistant's replies too; the block leaves them out (unless pinned).
+      // The block leaves the assistant's replies out (unless pinned); the scheduler does not admit them either.
       const shown = snapshot.entries.filter((e) => e.pinned || !isAssistantMemory(e.item));
       const expected = shown.length === 0 ? '' : formatMemories(shown.map((e) => ({ item: e.item })), { kind: 'working-memory', version: snapshot.version });
       seen.push({ version: snapshot.version, block, hash: memos['prefixHash'], expected });
@@ -266,6 +266,44 @@ describe('memosMiddleware two-block layout', () => {
       if (a?.version === b?.version) expect(b?.hash).toBe(a?.hash);
       else expect(b?.hash).not.toBe(a?.hash);
     }
+  });
+
+  it("with the runtime's MemScheduler over a 16-turn chat: the block is rebuilt rarely, and between rebuilds the whole earlier prompt is reused", async () => {
+    let n = 0;
+    const model = new MockLanguageModelV4({ doGenerate: async () => answer(`Answer ${(n += 1)}: noted.`) });
+    const middleware = memosMiddleware({ mos, identity });
+    const wrapped = wrapLanguageModel({ model, middleware });
+    const history: ModelMessage[] = [];
+    const facts = ['I live in Leeds.', 'My sister Anika lives in Lisbon.', 'I am allergic to peanuts.', 'I am training for a 10k in September.'];
+    const versions: number[] = [];
+    for (let turn = 0; turn < 16; turn++) {
+      history.push({ role: 'user', content: turn % 4 === 0 ? (facts[turn / 4] ?? '') : `Tell me more about Biscuit and my night shifts, part ${turn}.` });
+      const result = await generateText({ model: wrapped, instructions: 'sys', messages: history });
+      await middleware.flush();
+      await mos.scheduler.flush({ sessionId: 's1' });
+      history.push({ role: 'assistant', content: result.text });
+      versions.push((result.providerMetadata?.['memos'] as { workingMemoryVersion: number }).workingMemoryVersion);
+    }
+    const prompts = model.doGenerateCalls.map((call) => call.prompt);
+    let kept = 0;
+    for (let i = 1; i < prompts.length; i++) {
+      if (versions[i] !== versions[i - 1]) continue;
+      // Everything before the previous turn's retrieved block and user message is the start of this prompt.
+      const previous = prompts[i - 1] ?? [];
+      let end = previous.length - 1;
+      if (textOf(previous[end - 1]).startsWith(`${MEMORY_HEADER} kind="retrieved"`)) end -= 1;
+      expect(prompts[i]?.slice(0, end)).toEqual(previous.slice(0, end));
+      kept += 1;
+    }
+    // Amortized rebuilds: the stable block changed on a few turns only (the chat doubled 3–4 times), not on every turn.
+    const changes = versions.filter((v, i) => i > 0 && v !== versions[i - 1]).length;
+    expect(changes).toBeGreaterThan(0);
+    expect(changes).toBeLessThanOrEqual(5);
+    expect(kept).toBe(15 - changes);
+    const wm = await mos.scheduler.workingMemory({ userId: 'priya', sessionId: 's1' });
+    expect(wm.entries.length).toBeGreaterThan(0);
+    // The assistant's replies are not admitted (they would never be shown, only move the version).
+    expect([...wm.entries, ...(wm.pending ?? [])].some((e) => isAssistantMemory(e.item))).toBe(false);
   });
 
   it('validates the new options', () => {

@@ -10,7 +10,8 @@ import type { LanguageModelPort } from '../spec/language-model-port.ts';
 import type {
   Job, JobQueue, SchedulerEventMap, SchedulerEventName, SchedulerStatus, WorkingMemorySnapshot,
 } from '../spec/scheduler.ts';
-import { WorkingMemory, type WorkingMemoryOptions } from './working-memory.ts';
+import { DEFAULT_MIN_SCORE, isAssistantMemory } from '../retrieval/relevant-memories.ts';
+import { WorkingMemory, type WorkingMemoryChange, type WorkingMemoryOptions } from './working-memory.ts';
 
 /** What the scheduler calls on the MOS (as the job's user: every call is access-checked there). */
 export interface SchedulerHost {
@@ -26,8 +27,13 @@ export interface MemSchedulerOptions {
   workingMemory?: WorkingMemoryOptions;
   /** Results per prefetch search (default 10). */
   prefetchTopK?: number;
-  /** Search hits under this fused score are not admitted to working memory (default 0). */
+  /** Search hits under this fused score are not admitted to working memory (default 0.5, the injection floor `DEFAULT_MIN_SCORE`). */
   minScore?: number;
+  /**
+   * Whether memories whose every source is the assistant (its own replies) are admitted. Default
+   * false: the middleware does not inject them, so they would only take room and move the version.
+   */
+  admitAssistant?: boolean;
   /**
    * Optional intent step: before a prefetch the model says whether new retrieval is needed and for
    * what (`{ "retrieve": boolean, "queries": string[] }`, validated; bad output falls back to
@@ -91,7 +97,9 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, name: string): T {
  * the background job queue (turn writes, prefetch) and the events and counters around them.
  *
  * Working memory lives in this process (per user and session, least recently used sessions
- * dropped over `maxSessions`); after a restart it is rebuilt by the next turns' prefetches.
+ * dropped over `maxSessions`); after a restart it is rebuilt by the next turns' prefetches. Its
+ * stable block is rebuilt sparingly (see {@link WorkingMemory}): admission each turn, a new block
+ * when the conversation has doubled, so a provider's prompt cache keeps the history.
  */
 export class MemScheduler {
   readonly queue: JobQueue;
@@ -150,15 +158,19 @@ export class MemScheduler {
     const scope = await ActorScope.resolve(this.#host.graph(), userId);
     const wm = this.#sessions.get(key(userId, sessionId));
     if (wm === undefined) return { userId, sessionId, version: 0, entries: [] };
-    const entries = wm.snapshot().entries;
+    const before = wm.snapshot();
+    const entries = [...before.entries, ...(before.pending ?? [])];
     const readable = await this.#readableCubes(scope, entries.map((e) => e.item.cubeId));
     const visible = entries.filter((e) => readable.has(e.item.cubeId)).map((e) => e.item.id);
     const fresh = new Map((await this.#host.graph().getItems(visible, { cubeIds: [...readable] })).map((item) => [item.id, item]));
     // Deleted, forgotten or no longer readable since they were admitted: dropped (the version moves).
     const dropped = entries.map((e) => e.item.id).filter((itemId) => !fresh.has(itemId) || fresh.get(itemId)?.status === 'deleted');
     if (dropped.length > 0) this.#emitChange(wm, wm.remove(dropped));
+    // Updated since they were admitted: the block shows the current text (and the version moves with it).
+    this.#emitChange(wm, wm.refresh([...fresh.values()]));
     const snapshot = wm.snapshot();
-    return { ...snapshot, entries: snapshot.entries.map((e) => ({ ...e, item: fresh.get(e.item.id) as MemoryItem })) };
+    const current = (list: WorkingMemorySnapshot['entries']) => list.flatMap((e) => (fresh.has(e.item.id) ? [{ ...e, item: fresh.get(e.item.id) as MemoryItem }] : []));
+    return { ...snapshot, entries: current(snapshot.entries), pending: current(snapshot.pending ?? []) };
   }
 
   /**
@@ -241,16 +253,12 @@ export class MemScheduler {
         this.#sessions.delete(key(wm.userId, wm.sessionId));
         continue;
       }
-      let change = wm.remove(ids);
-      if (event.cubeIds.length > 0) {
-        const byCube = wm.removeCubes(event.cubeIds);
-        change = { version: byCube.version, added: [], removed: [...change.removed, ...byCube.removed] };
-      }
-      if (event.kind === 'user' && event.userId !== undefined) {
-        const owned = wm.remove(wm.idsOwnedBy(event.userId));
-        change = { version: owned.version, added: [], removed: [...change.removed, ...owned.removed] };
-      }
-      this.#emitChange(wm, change);
+      const changes = [wm.remove(ids)];
+      if (event.cubeIds.length > 0) changes.push(wm.removeCubes(event.cubeIds));
+      if (event.kind === 'user' && event.userId !== undefined) changes.push(wm.remove(wm.idsOwnedBy(event.userId)));
+      this.#emitChange(wm, {
+        version: wm.version, added: [], removed: changes.flatMap((c) => c.removed), changed: changes.some((c) => c.changed),
+      });
     }
   }
 
@@ -285,10 +293,10 @@ export class MemScheduler {
     return wm;
   }
 
-  #emitChange(wm: WorkingMemory, change: { version: number; added: string[]; removed: string[] }): void {
-    if (change.added.length === 0 && change.removed.length === 0) return;
+  #emitChange(wm: WorkingMemory, change: WorkingMemoryChange): void {
+    if (!change.changed) return;
     this.#counters['workingMemoryChanges'] = (this.#counters['workingMemoryChanges'] ?? 0) + 1;
-    this.emit('working-memory-change', { userId: wm.userId, sessionId: wm.sessionId, ...change });
+    this.emit('working-memory-change', { userId: wm.userId, sessionId: wm.sessionId, version: change.version, added: change.added, removed: change.removed });
   }
 
   async #readableCubes(scope: ActorScope, cubeIds: string[]): Promise<Set<string>> {
@@ -330,33 +338,37 @@ export class MemScheduler {
     const answer = typeof job.payload['answer'] === 'string' ? job.payload['answer'] : undefined;
     const cubeIds = Array.isArray(job.payload['cubeIds']) ? (job.payload['cubeIds'] as string[]) : undefined;
     const wm = this.#session(userId, sessionId);
+    const turnTokens = Math.ceil((query.length + (answer?.length ?? 0)) / 4);
     let queries: { text: string; weight: number }[] = [{ text: query, weight: 1 }, ...(answer ? [{ text: answer, weight: 0.5 }] : [])];
     const intent = await this.#intent(wm, query, answer);
     if (intent !== undefined) {
       if (!intent.retrieve) {
         this.#counters['intentSkipped'] = (this.#counters['intentSkipped'] ?? 0) + 1;
-        this.#emitChange(wm, wm.observe([]));
+        this.#emitChange(wm, wm.observe([], { turnTokens }));
         return;
       }
       if (intent.queries.length > 0) queries = [{ text: query, weight: 1 }, ...intent.queries.map((text) => ({ text, weight: 0.8 }))];
     }
     const topK = this.#options.prefetchTopK ?? 10;
-    const minScore = this.#options.minScore ?? 0;
+    const minScore = this.#options.minScore ?? DEFAULT_MIN_SCORE;
+    const admitAssistant = this.#options.admitAssistant === true;
     const groups = [];
     for (const q of queries) {
       if (q.text.trim() === '') continue;
       const result = await this.#host.search({ userId, query: q.text.slice(0, 4000), topK, ...(cubeIds ? { cubeIds } : {}) });
-      groups.push({ weight: q.weight, candidates: result.hits.filter((h) => h.score >= minScore).map((h) => ({ item: h.item, score: h.score })) });
+      const admitted = result.hits.filter((h) => h.score >= minScore && (admitAssistant || !isAssistantMemory(h.item)));
+      groups.push({ weight: q.weight, candidates: admitted.map((h) => ({ item: h.item, score: h.score })) });
     }
     this.#counters['prefetches'] = (this.#counters['prefetches'] ?? 0) + 1;
-    this.#emitChange(wm, wm.observe(groups));
+    this.#emitChange(wm, wm.observe(groups, { turnTokens }));
   }
 
   async #intent(wm: WorkingMemory, query: string, answer: string | undefined): Promise<z.infer<typeof intentSchema> | undefined> {
     const model = this.#options.languageModel;
     if (model === undefined) return undefined;
     this.#counters['intentCalls'] = (this.#counters['intentCalls'] ?? 0) + 1;
-    const held = wm.snapshot().entries.map((e, i) => `${i + 1}. ${e.item.text.slice(0, 300)}`).join('\n') || '(empty)';
+    const { entries, pending = [] } = wm.snapshot();
+    const held = [...entries, ...pending].map((e, i) => `${i + 1}. ${e.item.text.slice(0, 300)}`).join('\n') || '(empty)';
     try {
       const response = await model.generate({
         system:

@@ -92,10 +92,15 @@ export interface WorkingMemoryEntry {
 export interface WorkingMemorySnapshot {
   userId: string;
   sessionId: string;
-  /** Increments whenever the set or its order changes; the middleware's stable block changes only with it. */
+  /** Version of the stable block (`entries`): increments exactly when it changes; the middleware's stable block changes only with it. */
   version: number;
-  /** In a deterministic order (the stable block's layout). */
+  /** The stable block, in a deterministic order (its layout). */
   entries: WorkingMemoryEntry[];
+  /**
+   * Entries admitted since the stable block was last rebuilt (they join it at the next rebuild;
+   * meanwhile they reach the prompt through per-turn retrieval when relevant). Absent: none.
+   */
+  pending?: WorkingMemoryEntry[];
 }
 
 /** Events of the MemScheduler (`mos.scheduler.on(name, listener)`), by name. */
@@ -104,6 +109,7 @@ export interface SchedulerEventMap {
   'job-end': { job: Job; durationMs: number };
   /** An attempt failed; `willRetry` false when it was the last one. */
   'job-failed': { job: Job; error: string; willRetry: boolean };
+  /** The stable block changed (rebuilt, pinned, or items removed). */
   'working-memory-change': { userId: string; sessionId: string; version: number; added: string[]; removed: string[] };
   /** Emitted by the activation memory (KV caches of local models). */
   'cache-build': { key: string; durationMs?: number; [field: string]: unknown };
